@@ -1,0 +1,95 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+#   make modules [KDIR=...]    build every module against a kernel build dir
+#   make check                 lints + the test suite on every kernel (CI)
+#   make demo                  the seeds' walkthroughs in a guest
+#   make vm-run CMD='...'      run a command in a guest   [KERNEL=6.1|6.12]
+#   make shell                 interactive guest shell     [KERNEL=6.1|6.12]
+#   make lint                  checkpatch --strict, sparse, W=1 only
+#   make deps                  install what the above need (Debian 12)
+#
+# Modules are built out of the source tree, one directory per kernel:
+# build/<kernelrelease>/<module>/<module>.ko.
+
+KDIR	?= /lib/modules/$(shell uname -r)/build
+KERNEL	?= 6.12
+KERNELS	?= 6.1 6.12
+
+B	:= build
+GUEST	:= $(B)/guest
+KREL	= $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
+		  $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+MODOUT	= $(CURDIR)/$(B)/$(KREL)
+
+# a module is a directory with a Kbuild file
+MODULE_DIRS := $(patsubst %/Kbuild,%,$(wildcard */Kbuild))
+
+# in-guest test programs and user-space tools: static, so that the guest
+# needs no libraries
+UCFLAGS	:= -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread \
+	   -Iinclude/uapi -Itests/lib
+ULDFLAGS := -static -pthread
+TEST_SRC := $(filter-out tests/lib/% tests/vm/%,$(wildcard tests/*/*.c))
+TEST_BIN := $(patsubst tests/%.c,$(GUEST)/tests/%,$(TEST_SRC))
+TEST_SH  := $(patsubst tests/%,$(GUEST)/tests/%,\
+	    $(filter-out tests/vm/%,$(wildcard tests/*/*.sh)))
+TOOL_SRC := $(wildcard tools/*.c)
+TOOL_BIN := $(patsubst tools/%.c,$(GUEST)/bin/%,$(TOOL_SRC))
+HDRS	 := $(wildcard include/uapi/linux/*.h tests/lib/*.h)
+
+.PHONY: all modules guest-programs tools check lint demo vm-run shell deps \
+	clean
+
+all: modules guest-programs
+
+modules:
+	@test -f $(KDIR)/Makefile || { \
+		echo "no kernel build directory at $(KDIR): pass KDIR=..." >&2; \
+		exit 1; }
+	@mkdir -p $(MODOUT)
+	@find Kbuild include $(MODULE_DIRS) -type f \
+		\( -name '*.[ch]' -o -name Kbuild \) | while read -r f; do \
+		mkdir -p "$(MODOUT)/$$(dirname "$$f")"; \
+		ln -sfn "$(CURDIR)/$$f" "$(MODOUT)/$$f"; done
+	$(MAKE) -C $(KDIR) M=$(MODOUT) modules
+
+guest-programs: $(TEST_BIN) $(TEST_SH) $(GUEST)/tests/run-all $(TOOL_BIN)
+
+tools: $(TOOL_BIN)
+
+$(GUEST)/tests/%: tests/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) -o $@ $< $(ULDFLAGS)
+
+$(GUEST)/tests/%.sh: tests/%.sh
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
+$(GUEST)/tests/run-all: tests/vm/run-all
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
+$(GUEST)/bin/%: tools/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) -o $@ $< $(ULDFLAGS)
+
+deps:
+	scripts/deps
+
+check: deps
+	tests/check $(KERNELS)
+
+lint: deps
+	tests/lint $(KERNELS)
+
+demo: deps
+	tests/vm/vmrun -k $(KERNEL) -t 300 -- /demo/run
+
+vm-run: deps
+	tests/vm/vmrun -k $(KERNEL) -- '$(CMD)'
+
+shell: deps
+	tests/vm/vmrun -k $(KERNEL) --shell
+
+clean:
+	rm -rf $(B)
