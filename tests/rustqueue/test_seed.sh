@@ -42,7 +42,8 @@ is "$(echo "$out" | grep FAILED)" "write 17 FAILED
 write 18 FAILED
 write 19 FAILED
 write 20 FAILED" "20 writes: writes 17-20 FAILED"
-# busybox tee words its error its own way; bash's redirection names errno
+is "$(echo "$out" | grep -c '^tee: /dev/rustqueue: No space left on device$')" 4 \
+	"tee reports ENOSPC for each of them"
 is "$(echo "message 21" 2>&1 > /dev/rustqueue)" \
 	"/tests/rustqueue/test_seed.sh: line $LINENO: echo: write error: No space left on device" \
 	"a 21st write fails with ENOSPC"
