@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 #   make modules [KDIR=...]    build every module against a kernel build dir
+#                              [MODULES='a b' builds only those]
 #   make check                 lints + the test suite on every kernel (CI)
 #   make demo                  the seeds' walkthroughs in a guest
 #   make vm-run CMD='...'      run a command in a guest   [KERNEL=6.1|6.12]
@@ -31,6 +32,10 @@ UCFLAGS	:= -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread \
 ULDFLAGS := -static -pthread
 TEST_SRC := $(filter-out tests/lib/% tests/vm/%,$(wildcard tests/*/*.c))
 TEST_BIN := $(patsubst tests/%.c,$(GUEST)/tests/%,$(TEST_SRC))
+# sources that say TEST_ALSO_M32 are also built as 32-bit programs, *_m32,
+# to exercise the modules' compat_ioctl paths
+M32_SRC	 := $(shell grep -l TEST_ALSO_M32 $(TEST_SRC) /dev/null)
+TEST_BIN += $(patsubst tests/%.c,$(GUEST)/tests/%_m32,$(M32_SRC))
 TEST_SH  := $(patsubst tests/%,$(GUEST)/tests/%,\
 	    $(filter-out tests/vm/%,$(wildcard tests/*/*.sh)))
 TOOL_SRC := $(wildcard tools/*.c)
@@ -60,6 +65,10 @@ tools: $(TOOL_BIN)
 $(GUEST)/tests/%: tests/%.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(UCFLAGS) -o $@ $< $(ULDFLAGS)
+
+$(GUEST)/tests/%_m32: tests/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) -m32 $(UCFLAGS) -o $@ $< $(ULDFLAGS)
 
 $(GUEST)/tests/%.sh: tests/%.sh
 	@mkdir -p $(dir $@)
