@@ -13,4 +13,21 @@
 
 /* (empty so far: rustqueue needs nothing that differs) */
 
+#include <linux/fs.h>
+
+/*
+ * Set an inode's mtime and ctime to now, as a write does: the timestamps
+ * are fields up to 6.6 and private behind accessors since 6.7.
+ * (rust_proc_ram_file)
+ */
+static inline void kc_inode_set_mtime_ctime_now(struct inode *inode)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	inode_set_mtime_to_ts(inode, inode_set_ctime_current(inode));
+#else
+	inode->i_mtime = current_time(inode);
+	inode->i_ctime = inode->i_mtime;
+#endif
+}
+
 #endif /* KMOD_COMPAT_H */
