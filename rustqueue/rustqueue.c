@@ -2,20 +2,40 @@
 /*
  * rustqueue - a bounded FIFO message queue behind a misc device
  *
- * The C counterpart of the course's Rust module, with the same behaviour
- * as seen from user space: each write() enqueues one message; the first
- * read() of an open file dequeues the message at the head and keeps it for
- * that open file; later reads of the same open file stream the rest of it,
- * then return end-of-file.
+ * The C counterpart of the course's Rust module.  By default it behaves
+ * exactly as that module does, as seen from user space: each write()
+ * enqueues one message; the first read() of an open file dequeues the
+ * message at the head and keeps it for that open file; later reads stream
+ * the rest of it, then end-of-file.  On top of that, per open file and by
+ * ioctl: waiting (blocking) reads and writes, packet mode (one read, one
+ * message), poll, statistics, flush and resize; several queues; and
+ * /proc/rustqueue.  The interface is described in
+ * include/uapi/linux/rustqueue.h.
  *
- * Locking: q->lock, a spinlock, protects the message list and count.  It is
- * never held across an allocation or a user copy: a writer copies the
- * message into a fresh buffer first and only links it in under the lock.
- * rf->lock, a mutex, serialises the readers of one open file around the
- * message that open file has dequeued.
+ * Locking
+ *
+ * q->lock, a spinlock, protects a queue's list, counters and statistics.
+ * It is never held across an allocation, a user copy or a wait: writers
+ * build the message first and link it in under the lock; readers unlink
+ * under the lock and copy afterwards.
+ *
+ * q->count counts slots: messages on the list plus messages a packet
+ * reader has unlinked but not yet copied out.  A packet read releases its
+ * slot only once the copy succeeded, so a reader whose copy faults puts
+ * the message back at the head without ever exceeding the capacity.
+ *
+ * rf->lock, a mutex, serialises the stream-mode readers of one open file
+ * around the message that open file holds.  Lock order: rf->lock, then
+ * q->lock.
+ *
+ * Wake-ups: blocked readers sleep exclusively on q->readq and blocked
+ * writers on q->writeq.  Each enqueued message wakes one reader, each
+ * released slot one writer; pollers of that condition are all woken.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/atomic.h>
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/list.h>
 #include <linux/miscdevice.h>
@@ -24,9 +44,15 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/overflow.h>
+#include <linux/poll.h>
+#include <linux/proc_fs.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/uaccess.h>
 #include <linux/uio.h>
+#include <linux/wait.h>
+#include <asm/ioctls.h>
 #include <linux/rustqueue.h>
 
 #include "kmod_compat.h"
@@ -34,12 +60,22 @@
 static unsigned int max_messages = RUSTQUEUE_DEF_MAX_MESSAGES;
 module_param(max_messages, uint, 0444);
 MODULE_PARM_DESC(max_messages,
-		 "Queue capacity in messages, 1-65536 (default 16)");
+		 "Capacity of each queue in messages, 1-65536 (default 16)");
 
 static unsigned int max_msg_size = RUSTQUEUE_DEF_MAX_MSG_SIZE;
 module_param(max_msg_size, uint, 0444);
 MODULE_PARM_DESC(max_msg_size,
 		 "Largest message in bytes, 1-4194304 (default 4096)");
+
+static unsigned int instances = 1;
+module_param(instances, uint, 0444);
+MODULE_PARM_DESC(instances,
+		 "Number of queues, 1-64 (default 1: /dev/rustqueue; N>1: /dev/rustqueue0 ... /dev/rustqueue<N-1>)");
+
+static bool blocking;
+module_param(blocking, bool, 0644);
+MODULE_PARM_DESC(blocking,
+		 "New opens wait for a message or for room instead of failing (default N)");
 
 static bool verbose = true;
 module_param(verbose, bool, 0644);
@@ -49,155 +85,393 @@ MODULE_PARM_DESC(verbose,
 struct rq_msg {
 	struct list_head node;
 	size_t len;
-	u8 data[];
+	u8 *data;		/* inline_data, or a separate allocation */
+	u8 inline_data[];
 };
 
 struct rq_queue {
-	spinlock_t lock;		/* protects msgs and count */
+	spinlock_t lock;		/* protects all but the atomics */
 	struct list_head msgs;
-	unsigned int count;		/* written under lock, peeked without */
+	unsigned int count;		/* slots used: listed + being copied */
+	unsigned int listed;		/* messages on msgs */
 	unsigned int capacity;
 	size_t max_msg_size;
+	u64 bytes;			/* in the slots */
+	u64 enqueued;
+	u64 dequeued;
+	u64 rejected_full;
+	u64 rejected_size;
+	u64 flushed;
+	unsigned int high_watermark;
+	atomic_t waiting_readers;
+	atomic_t waiting_writers;
+	wait_queue_head_t readq;	/* readers wait for listed > 0 */
+	wait_queue_head_t writeq;	/* writers wait for count < capacity */
 };
 
 struct rq_dev {
 	struct miscdevice misc;
 	struct rq_queue q;
+	unsigned int index;
+	char name[24];
 };
 
 /* Per open file */
 struct rq_file {
-	struct rq_queue *q;
-	struct mutex lock;		/* protects everything below */
-	struct rq_msg *msg;		/* the message this open dequeued */
+	struct rq_dev *dev;
+	unsigned int flags;		/* RUSTQUEUE_F_*; read locklessly */
+	struct mutex lock;		/* protects msg, pos, done */
+	struct rq_msg *msg;		/* stream mode: the message we took */
 	size_t pos;			/* how much of it has been read */
 	bool done;			/* msg was read to its end and freed */
 };
 
-static struct rq_dev rq_dev;
+static struct rq_dev *rq_devs;
+static unsigned int rq_ndevs;
 
+/*
+ * Per-message log lines, worded as the seed words them; with several
+ * queues they name the queue.
+ */
+#define rq_log(dev, fmt, ...)						\
+	do {								\
+		if (verbose)						\
+			pr_info("%s%s" fmt,				\
+				rq_ndevs > 1 ? (dev)->name : "",	\
+				rq_ndevs > 1 ? ": " : "", ##__VA_ARGS__); \
+	} while (0)
+
+/*
+ * Header and data share one allocation, unless the header would push it
+ * into a larger size class than the data needs alone (a 4 KiB message
+ * would take 8 KiB): then the data gets an allocation of its own.
+ */
 static struct rq_msg *rq_msg_alloc(size_t len)
 {
+	size_t whole = struct_size((struct rq_msg *)NULL, inline_data, len);
 	struct rq_msg *msg;
 
-	msg = kvmalloc(struct_size(msg, data, len), GFP_KERNEL_ACCOUNT);
-	if (msg)
-		msg->len = len;
+	if (len < 256 || kmalloc_size_roundup(whole) <= kmalloc_size_roundup(len)) {
+		msg = kvmalloc(whole, GFP_KERNEL_ACCOUNT);
+		if (!msg)
+			return NULL;
+		msg->data = msg->inline_data;
+	} else {
+		msg = kmalloc(sizeof(*msg), GFP_KERNEL_ACCOUNT);
+		if (!msg)
+			return NULL;
+		msg->data = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+		if (!msg->data) {
+			kfree(msg);
+			return NULL;
+		}
+	}
+	msg->len = len;
 	return msg;
+}
+
+static void rq_msg_free(struct rq_msg *msg)
+{
+	if (msg->data != msg->inline_data)
+		kvfree(msg->data);
+	kvfree(msg);
 }
 
 static void rq_queue_init(struct rq_queue *q, unsigned int capacity,
 			  size_t max_msg_size)
 {
+	memset(q, 0, sizeof(*q));
 	spin_lock_init(&q->lock);
 	INIT_LIST_HEAD(&q->msgs);
-	q->count = 0;
 	q->capacity = capacity;
 	q->max_msg_size = max_msg_size;
+	atomic_set(&q->waiting_readers, 0);
+	atomic_set(&q->waiting_writers, 0);
+	init_waitqueue_head(&q->readq);
+	init_waitqueue_head(&q->writeq);
 }
 
-/* Free every queued message; returns how many there were. */
-static unsigned int rq_queue_purge(struct rq_queue *q)
+/* Wake one blocked waiter on @wq and the pollers interested in @events. */
+static void rq_wake(wait_queue_head_t *wq, __poll_t events)
 {
-	struct rq_msg *msg, *tmp;
-	unsigned int n = 0;
-	LIST_HEAD(doomed);
+	if (wq_has_sleeper(wq))
+		wake_up_poll(wq, events);
+}
+
+static bool rq_has_room(struct rq_queue *q)
+{
+	return READ_ONCE(q->count) < READ_ONCE(q->capacity);
+}
+
+static int rq_wait_readable(struct rq_queue *q)
+{
+	int ret;
+
+	atomic_inc(&q->waiting_readers);
+	ret = wait_event_interruptible_exclusive(q->readq, READ_ONCE(q->listed));
+	atomic_dec(&q->waiting_readers);
+	return ret;
+}
+
+static int rq_wait_writable(struct rq_queue *q)
+{
+	int ret;
+
+	atomic_inc(&q->waiting_writers);
+	ret = wait_event_interruptible_exclusive(q->writeq, rq_has_room(q));
+	atomic_dec(&q->waiting_writers);
+	return ret;
+}
+
+/* Link @msg in at the tail if there is room: the new count, or 0 if full. */
+static unsigned int rq_enqueue(struct rq_queue *q, struct rq_msg *msg)
+{
+	unsigned int count = 0;
 
 	spin_lock(&q->lock);
-	list_splice_init(&q->msgs, &doomed);
-	WRITE_ONCE(q->count, 0);
-	spin_unlock(&q->lock);
-
-	list_for_each_entry_safe(msg, tmp, &doomed, node) {
-		kvfree(msg);
-		n++;
+	if (q->count < q->capacity) {
+		list_add_tail(&msg->node, &q->msgs);
+		count = q->count + 1;
+		WRITE_ONCE(q->count, count);
+		WRITE_ONCE(q->listed, q->listed + 1);
+		q->bytes += msg->len;
+		q->enqueued++;
+		if (count > q->high_watermark)
+			q->high_watermark = count;
 	}
-	return n;
+	spin_unlock(&q->lock);
+	if (count)
+		rq_wake(&q->readq, EPOLLIN | EPOLLRDNORM);
+	return count;
 }
 
-static struct rq_msg *rq_dequeue(struct rq_queue *q)
+/*
+ * Unlink the head message if it fits in @room bytes.  Its slot stays
+ * used until rq_release() (or rq_untake() puts it back).
+ */
+static struct rq_msg *rq_take(struct rq_queue *q, size_t room)
 {
-	unsigned int left = 0;
 	struct rq_msg *msg;
 
 	spin_lock(&q->lock);
 	msg = list_first_entry_or_null(&q->msgs, struct rq_msg, node);
-	if (msg) {
+	if (!msg) {
+		msg = ERR_PTR(-EAGAIN);
+	} else if (msg->len > room) {
+		msg = ERR_PTR(-EMSGSIZE);
+	} else {
 		list_del(&msg->node);
-		left = q->count - 1;
-		WRITE_ONCE(q->count, left);
+		WRITE_ONCE(q->listed, q->listed - 1);
 	}
 	spin_unlock(&q->lock);
-
-	if (msg && verbose)
-		pr_info("dequeued (%u remaining)\n", left);
 	return msg;
 }
 
-static ssize_t rq_reject_full(void)
+/* A taken message could not be copied out: back to the head with it. */
+static void rq_untake(struct rq_queue *q, struct rq_msg *msg)
 {
-	if (verbose)
-		pr_info("queue full, rejecting write\n");
-	return -ENOSPC;
+	spin_lock(&q->lock);
+	list_add(&msg->node, &q->msgs);
+	WRITE_ONCE(q->listed, q->listed + 1);
+	spin_unlock(&q->lock);
+	rq_wake(&q->readq, EPOLLIN | EPOLLRDNORM);
+}
+
+/* A taken message left the queue for good: free its slot. */
+static unsigned int rq_release(struct rq_queue *q, struct rq_msg *msg)
+{
+	unsigned int left;
+
+	spin_lock(&q->lock);
+	left = q->count - 1;
+	WRITE_ONCE(q->count, left);
+	q->bytes -= msg->len;
+	q->dequeued++;
+	spin_unlock(&q->lock);
+	rq_wake(&q->writeq, EPOLLOUT | EPOLLWRNORM);
+	return left;
+}
+
+/* Drop every listed message; returns how many. */
+static unsigned int rq_flush(struct rq_queue *q)
+{
+	struct rq_msg *msg, *tmp;
+	unsigned int n;
+	LIST_HEAD(doomed);
+
+	spin_lock(&q->lock);
+	list_splice_init(&q->msgs, &doomed);
+	n = q->listed;
+	list_for_each_entry(msg, &doomed, node)
+		q->bytes -= msg->len;
+	WRITE_ONCE(q->count, q->count - n);
+	WRITE_ONCE(q->listed, 0);
+	q->flushed += n;
+	spin_unlock(&q->lock);
+
+	list_for_each_entry_safe(msg, tmp, &doomed, node)
+		rq_msg_free(msg);
+	if (n)
+		wake_up_nr(&q->writeq, n);
+	return n;
+}
+
+static int rq_set_capacity(struct rq_dev *dev, unsigned int capacity)
+{
+	struct rq_queue *q = &dev->q;
+	unsigned int old;
+
+	if (!capacity || capacity > RUSTQUEUE_LIMIT_MAX_MESSAGES)
+		return -EINVAL;
+	spin_lock(&q->lock);
+	if (capacity < q->count) {
+		spin_unlock(&q->lock);
+		return -EBUSY;
+	}
+	old = q->capacity;
+	WRITE_ONCE(q->capacity, capacity);
+	spin_unlock(&q->lock);
+
+	if (capacity > old)
+		wake_up_nr(&q->writeq, capacity - old);
+	pr_info("%s: capacity changed from %u to %u messages\n",
+		dev->name, old, capacity);
+	return 0;
+}
+
+static ssize_t rq_reject(struct rq_dev *dev, int err)
+{
+	struct rq_queue *q = &dev->q;
+
+	spin_lock(&q->lock);
+	if (err == -ENOSPC)
+		q->rejected_full++;
+	else
+		q->rejected_size++;
+	spin_unlock(&q->lock);
+	if (err == -ENOSPC)
+		rq_log(dev, "queue full, rejecting write\n");
+	return err;
 }
 
 static ssize_t rq_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
-	struct rq_file *rf = iocb->ki_filp->private_data;
-	struct rq_queue *q = rf->q;
+	struct file *file = iocb->ki_filp;
+	struct rq_file *rf = file->private_data;
+	struct rq_dev *dev = rf->dev;
+	struct rq_queue *q = &dev->q;
+	bool wait = READ_ONCE(rf->flags) & RUSTQUEUE_F_BLOCK;
 	size_t len = iov_iter_count(from);
 	struct rq_msg *msg;
 	unsigned int count;
+	int ret;
 
-	/* Cheap early answers; fullness is checked again under the lock. */
-	if (READ_ONCE(q->count) >= q->capacity)
-		return rq_reject_full();
+	/* Cheap early answers, before anything is allocated. */
+	if (!wait && !rq_has_room(q))
+		return rq_reject(dev, -ENOSPC);
 	if (len > q->max_msg_size)
-		return -EINVAL;
+		return rq_reject(dev, -EINVAL);
 
 	msg = rq_msg_alloc(len);
 	if (!msg)
 		return -ENOMEM;
 	if (!copy_from_iter_full(msg->data, len, from)) {
-		kvfree(msg);
+		ret = -EFAULT;
+		goto fail;
+	}
+
+	while (!(count = rq_enqueue(q, msg))) {
+		if (!wait) {
+			ret = rq_reject(dev, -ENOSPC);
+			goto fail;
+		}
+		if (file->f_flags & O_NONBLOCK) {
+			ret = -EAGAIN;
+			goto fail;
+		}
+		ret = rq_wait_writable(q);
+		if (ret)
+			goto fail;
+	}
+	rq_log(dev, "enqueued %zu bytes (%u in queue)\n", len, count);
+	return len;
+
+fail:
+	rq_msg_free(msg);
+	return ret;
+}
+
+/* Packet mode: one read, one whole message. */
+static ssize_t rq_read_packet(struct file *file, struct rq_file *rf,
+			      struct iov_iter *to, bool wait)
+{
+	struct rq_dev *dev = rf->dev;
+	struct rq_queue *q = &dev->q;
+	struct rq_msg *msg;
+	unsigned int left;
+	size_t len;
+	int ret;
+
+	for (;;) {
+		msg = rq_take(q, iov_iter_count(to));
+		if (!IS_ERR(msg))
+			break;
+		if (PTR_ERR(msg) != -EAGAIN || !wait ||
+		    (file->f_flags & O_NONBLOCK))
+			return PTR_ERR(msg);
+		ret = rq_wait_readable(q);
+		if (ret)
+			return ret;
+	}
+
+	len = msg->len;
+	if (copy_to_iter(msg->data, len, to) != len) {
+		rq_untake(q, msg);
 		return -EFAULT;
 	}
-
-	spin_lock(&q->lock);
-	if (q->count >= q->capacity) {
-		spin_unlock(&q->lock);
-		kvfree(msg);
-		return rq_reject_full();
-	}
-	list_add_tail(&msg->node, &q->msgs);
-	count = q->count + 1;
-	WRITE_ONCE(q->count, count);
-	spin_unlock(&q->lock);
-
-	if (verbose)
-		pr_info("enqueued %zu bytes (%u in queue)\n", len, count);
+	left = rq_release(q, msg);
+	rq_msg_free(msg);
+	rq_log(dev, "dequeued (%u remaining)\n", left);
 	return len;
 }
 
-static ssize_t rq_read_iter(struct kiocb *iocb, struct iov_iter *to)
+/* Stream mode (the seed's): one message per open file, read by position. */
+static ssize_t rq_read_stream(struct file *file, struct rq_file *rf,
+			      struct iov_iter *to, bool wait)
 {
-	struct rq_file *rf = iocb->ki_filp->private_data;
-	size_t want = iov_iter_count(to);
+	struct rq_dev *dev = rf->dev;
+	struct rq_queue *q = &dev->q;
 	size_t n, copied;
 	ssize_t ret = 0;
 
-	/* A zero-length read must not take a message off the queue. */
-	if (!want)
-		return 0;
 	if (mutex_lock_interruptible(&rf->lock))
 		return -ERESTARTSYS;
 
-	if (!rf->msg && !rf->done)
-		rf->msg = rq_dequeue(rf->q);
+	while (!rf->msg && !rf->done) {
+		struct rq_msg *msg = rq_take(q, SIZE_MAX);
+
+		if (!IS_ERR(msg)) {
+			unsigned int left = rq_release(q, msg);
+
+			rf->msg = msg;
+			rf->pos = 0;
+			rq_log(dev, "dequeued (%u remaining)\n", left);
+			break;
+		}
+		if (!wait)
+			goto out;		/* end-of-file, as the seed */
+		if (file->f_flags & O_NONBLOCK) {
+			ret = -EAGAIN;
+			goto out;
+		}
+		ret = rq_wait_readable(q);
+		if (ret)
+			goto out;
+	}
 	if (!rf->msg)
 		goto out;
 
-	n = min(want, rf->msg->len - rf->pos);
+	n = min(iov_iter_count(to), rf->msg->len - rf->pos);
 	copied = copy_to_iter(rf->msg->data + rf->pos, n, to);
 	if (n && !copied) {
 		ret = -EFAULT;		/* the message stays with this open */
@@ -206,13 +480,142 @@ static ssize_t rq_read_iter(struct kiocb *iocb, struct iov_iter *to)
 	rf->pos += copied;
 	ret = copied;
 	if (rf->pos == rf->msg->len) {
-		kvfree(rf->msg);
-		rf->msg = NULL;
-		rf->done = true;
+		rq_msg_free(rf->msg);
+		WRITE_ONCE(rf->msg, NULL);
+		WRITE_ONCE(rf->done, true);
 	}
 out:
 	mutex_unlock(&rf->lock);
 	return ret;
+}
+
+static ssize_t rq_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct file *file = iocb->ki_filp;
+	struct rq_file *rf = file->private_data;
+	unsigned int flags = READ_ONCE(rf->flags);
+	bool wait = flags & RUSTQUEUE_F_BLOCK;
+
+	/* A zero-length read never takes a message off the queue. */
+	if (!iov_iter_count(to))
+		return 0;
+	if (flags & RUSTQUEUE_F_PACKET)
+		return rq_read_packet(file, rf, to, wait);
+	return rq_read_stream(file, rf, to, wait);
+}
+
+static __poll_t rq_poll(struct file *file, poll_table *wait)
+{
+	struct rq_file *rf = file->private_data;
+	struct rq_queue *q = &rf->dev->q;
+	bool stream = !(READ_ONCE(rf->flags) & RUSTQUEUE_F_PACKET);
+	__poll_t mask = 0;
+
+	poll_wait(file, &q->readq, wait);
+	poll_wait(file, &q->writeq, wait);
+
+	if (stream && READ_ONCE(rf->msg))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	else if (stream && READ_ONCE(rf->done))
+		mask |= EPOLLHUP;
+	else if (READ_ONCE(q->listed))
+		mask |= EPOLLIN | EPOLLRDNORM;
+	if (rq_has_room(q))
+		mask |= EPOLLOUT | EPOLLWRNORM;
+	return mask;
+}
+
+/* FIONREAD: the most bytes the next read() of this open file can return */
+static int rq_next_size(struct rq_file *rf)
+{
+	struct rq_queue *q = &rf->dev->q;
+	struct rq_msg *head;
+	size_t n = 0;
+
+	mutex_lock(&rf->lock);
+	if (!(rf->flags & RUSTQUEUE_F_PACKET) && (rf->msg || rf->done)) {
+		n = rf->msg ? rf->msg->len - rf->pos : 0;
+	} else {
+		spin_lock(&q->lock);
+		head = list_first_entry_or_null(&q->msgs, struct rq_msg, node);
+		n = head ? head->len : 0;
+		spin_unlock(&q->lock);
+	}
+	mutex_unlock(&rf->lock);
+	return n;		/* at most RUSTQUEUE_LIMIT_MAX_MSG_SIZE */
+}
+
+static int rq_set_flags(struct rq_file *rf, u32 flags)
+{
+	int ret = 0;
+
+	if (flags & ~RUSTQUEUE_F_ALL)
+		return -EINVAL;
+	mutex_lock(&rf->lock);
+	/* a half-read stream message would be stranded by packet mode */
+	if ((flags & RUSTQUEUE_F_PACKET) && rf->msg)
+		ret = -EBUSY;
+	else
+		WRITE_ONCE(rf->flags, flags);
+	mutex_unlock(&rf->lock);
+	return ret;
+}
+
+static void rq_get_info(struct rq_file *rf, struct rustqueue_info *info)
+{
+	struct rq_queue *q = &rf->dev->q;
+
+	memset(info, 0, sizeof(*info));
+	spin_lock(&q->lock);
+	info->count = q->count;
+	info->capacity = q->capacity;
+	info->max_msg_size = q->max_msg_size;
+	info->bytes = q->bytes;
+	info->enqueued = q->enqueued;
+	info->dequeued = q->dequeued;
+	info->rejected_full = q->rejected_full;
+	info->rejected_size = q->rejected_size;
+	info->flushed = q->flushed;
+	info->high_watermark = q->high_watermark;
+	spin_unlock(&q->lock);
+	info->flags = READ_ONCE(rf->flags);
+	info->waiting_readers = atomic_read(&q->waiting_readers);
+	info->waiting_writers = atomic_read(&q->waiting_writers);
+	info->instance = rf->dev->index;
+}
+
+static long rq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct rq_file *rf = file->private_data;
+	void __user *argp = (void __user *)arg;
+	struct rustqueue_info info;
+	u32 val;
+
+	switch (cmd) {
+	case RUSTQUEUE_IOC_GET_INFO:
+		rq_get_info(rf, &info);
+		return copy_to_user(argp, &info, sizeof(info)) ? -EFAULT : 0;
+	case RUSTQUEUE_IOC_SET_FLAGS:
+		if (get_user(val, (u32 __user *)argp))
+			return -EFAULT;
+		return rq_set_flags(rf, val);
+	case RUSTQUEUE_IOC_GET_FLAGS:
+		return put_user(READ_ONCE(rf->flags), (u32 __user *)argp);
+	case RUSTQUEUE_IOC_FLUSH:
+		if (!(file->f_mode & FMODE_WRITE))
+			return -EBADF;
+		return rq_flush(&rf->dev->q);
+	case RUSTQUEUE_IOC_SET_CAPACITY:
+		if (!capable(CAP_SYS_ADMIN))
+			return -EPERM;
+		if (get_user(val, (u32 __user *)argp))
+			return -EFAULT;
+		return rq_set_capacity(rf->dev, val);
+	case FIONREAD:
+		return put_user(rq_next_size(rf), (int __user *)argp);
+	default:
+		return -ENOTTY;
+	}
 }
 
 static int rq_open(struct inode *inode, struct file *file)
@@ -224,17 +627,19 @@ static int rq_open(struct inode *inode, struct file *file)
 	rf = kzalloc(sizeof(*rf), GFP_KERNEL_ACCOUNT);
 	if (!rf)
 		return -ENOMEM;
-	rf->q = &dev->q;
+	rf->dev = dev;
+	rf->flags = READ_ONCE(blocking) ? RUSTQUEUE_F_BLOCK : 0;
 	mutex_init(&rf->lock);
 	file->private_data = rf;
 	return stream_open(inode, file);
 }
 
-static int rq_release(struct inode *inode, struct file *file)
+static int rq_release_file(struct inode *inode, struct file *file)
 {
 	struct rq_file *rf = file->private_data;
 
-	kvfree(rf->msg);
+	if (rf->msg)
+		rq_msg_free(rf->msg);
 	mutex_destroy(&rf->lock);
 	kfree(rf);
 	return 0;
@@ -243,37 +648,122 @@ static int rq_release(struct inode *inode, struct file *file)
 static const struct file_operations rq_fops = {
 	.owner		= THIS_MODULE,
 	.open		= rq_open,
-	.release	= rq_release,
+	.release	= rq_release_file,
 	.read_iter	= rq_read_iter,
 	.write_iter	= rq_write_iter,
+	.poll		= rq_poll,
+	.unlocked_ioctl	= rq_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
 };
+
+static int rq_proc_show(struct seq_file *m, void *v)
+{
+	unsigned int i;
+
+	seq_puts(m, "queue count capacity max_msg_size bytes enqueued dequeued rejected_full rejected_size flushed high_watermark waiting_readers waiting_writers\n");
+	for (i = 0; i < rq_ndevs; i++) {
+		struct rq_queue *q = &rq_devs[i].q;
+		unsigned int count, capacity, hwm;
+		u64 bytes, enq, deq, rfull, rsize, flushed;
+
+		spin_lock(&q->lock);
+		count = q->count;
+		capacity = q->capacity;
+		bytes = q->bytes;
+		enq = q->enqueued;
+		deq = q->dequeued;
+		rfull = q->rejected_full;
+		rsize = q->rejected_size;
+		flushed = q->flushed;
+		hwm = q->high_watermark;
+		spin_unlock(&q->lock);
+		seq_printf(m, "%s %u %u %zu %llu %llu %llu %llu %llu %llu %u %d %d\n",
+			   rq_devs[i].name, count, capacity, q->max_msg_size,
+			   bytes, enq, deq, rfull, rsize, flushed, hwm,
+			   atomic_read(&q->waiting_readers),
+			   atomic_read(&q->waiting_writers));
+	}
+	return 0;
+}
+
+/* Free every queued message of every queue; returns how many. */
+static unsigned int rq_purge_all(void)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < rq_ndevs; i++)
+		n += rq_flush(&rq_devs[i].q);
+	return n;
+}
+
+static void rq_unregister(unsigned int n)
+{
+	while (n--)
+		misc_deregister(&rq_devs[n].misc);
+}
+
+static int __init rq_check_param(const char *name, unsigned int val,
+				 unsigned int max)
+{
+	if (val && val <= max)
+		return 0;
+	pr_err("%s=%u is out of range 1-%u\n", name, val, max);
+	return -EINVAL;
+}
 
 static int __init rq_init(void)
 {
+	unsigned int i;
 	int ret;
 
-	if (!max_messages || max_messages > RUSTQUEUE_LIMIT_MAX_MESSAGES) {
-		pr_err("max_messages=%u is out of range 1-%u\n",
-		       max_messages, RUSTQUEUE_LIMIT_MAX_MESSAGES);
-		return -EINVAL;
+	ret = rq_check_param("max_messages", max_messages,
+			     RUSTQUEUE_LIMIT_MAX_MESSAGES);
+	ret = ret ?: rq_check_param("max_msg_size", max_msg_size,
+				    RUSTQUEUE_LIMIT_MAX_MSG_SIZE);
+	ret = ret ?: rq_check_param("instances", instances,
+				    RUSTQUEUE_LIMIT_INSTANCES);
+	if (ret)
+		return ret;
+
+	rq_devs = kcalloc(instances, sizeof(*rq_devs), GFP_KERNEL);
+	if (!rq_devs)
+		return -ENOMEM;
+	rq_ndevs = instances;
+
+	for (i = 0; i < rq_ndevs; i++) {
+		struct rq_dev *dev = &rq_devs[i];
+
+		if (rq_ndevs == 1)
+			strscpy(dev->name, "rustqueue", sizeof(dev->name));
+		else
+			snprintf(dev->name, sizeof(dev->name), "rustqueue%u", i);
+		dev->index = i;
+		rq_queue_init(&dev->q, max_messages, max_msg_size);
+		dev->misc.minor = MISC_DYNAMIC_MINOR;
+		dev->misc.name = dev->name;
+		dev->misc.fops = &rq_fops;
+		ret = misc_register(&dev->misc);
+		if (ret) {
+			pr_err("cannot register /dev/%s: %d\n", dev->name, ret);
+			goto fail;
+		}
 	}
-	if (!max_msg_size || max_msg_size > RUSTQUEUE_LIMIT_MAX_MSG_SIZE) {
-		pr_err("max_msg_size=%u is out of range 1-%u\n",
-		       max_msg_size, RUSTQUEUE_LIMIT_MAX_MSG_SIZE);
-		return -EINVAL;
+	if (!proc_create_single("rustqueue", 0444, NULL, rq_proc_show)) {
+		pr_err("cannot create /proc/rustqueue\n");
+		ret = -ENOMEM;
+		goto fail;
 	}
 
-	rq_queue_init(&rq_dev.q, max_messages, max_msg_size);
-	rq_dev.misc.minor = MISC_DYNAMIC_MINOR;
-	rq_dev.misc.name = "rustqueue";
-	rq_dev.misc.fops = &rq_fops;
-	ret = misc_register(&rq_dev.misc);
-	if (ret) {
-		pr_err("cannot register /dev/rustqueue: %d\n", ret);
-		return ret;
-	}
 	pr_info("module loaded (capacity %u messages)\n", max_messages);
+	if (rq_ndevs > 1)
+		pr_info("%u queues: /dev/rustqueue0 ... /dev/rustqueue%u\n",
+			rq_ndevs, rq_ndevs - 1);
 	return 0;
+
+fail:
+	rq_unregister(i);
+	kfree(rq_devs);
+	return ret;
 }
 
 static void __exit rq_exit(void)
@@ -281,8 +771,10 @@ static void __exit rq_exit(void)
 	unsigned int n;
 
 	/* No file is open: each open file holds a reference on us. */
-	misc_deregister(&rq_dev.misc);
-	n = rq_queue_purge(&rq_dev.q);
+	remove_proc_entry("rustqueue", NULL);
+	rq_unregister(rq_ndevs);
+	n = rq_purge_all();
+	kfree(rq_devs);
 	pr_info("module unloaded (%u queued messages freed)\n", n);
 }
 
@@ -292,4 +784,4 @@ module_exit(rq_exit);
 MODULE_DESCRIPTION("rustqueue - a bounded FIFO message queue");
 MODULE_AUTHOR("rustmods developers");
 MODULE_LICENSE("GPL");
-MODULE_VERSION("1.0");
+MODULE_VERSION("2.0");
