@@ -14,6 +14,24 @@
 /* (empty so far: rustqueue needs nothing that differs) */
 
 #include <linux/fs.h>
+#include <linux/mount.h>
+
+/*
+ * struct renamedata names the id mapping of the mount a rename happens on:
+ * a struct user_namespace up to 6.2, a struct mnt_idmap since 6.3.
+ * (rustecho: both ends of the rename are on the mount MNT.)
+ */
+static inline void kc_renamedata_set_mnt(struct renamedata *rd,
+					 struct vfsmount *mnt)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	rd->old_mnt_idmap = mnt_idmap(mnt);
+	rd->new_mnt_idmap = mnt_idmap(mnt);
+#else
+	rd->old_mnt_userns = mnt_user_ns(mnt);
+	rd->new_mnt_userns = mnt_user_ns(mnt);
+#endif
+}
 
 /*
  * Set an inode's mtime and ctime to now, as a write does: the timestamps
