@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -182,6 +183,24 @@ static inline int write_str(const char *path, const char *s)
 	n = write(fd, s, strlen(s));
 	close(fd);
 	return n == (ssize_t)strlen(s) ? 0 : -errno;
+}
+
+/*
+ * An address that faults: a page mapped and unmapped again.  (A literal
+ * like (void *)8 also faults, but the compiler sees through it.)
+ */
+static inline void *bad_address(void)
+{
+	static void *addr;
+
+	if (!addr) {
+		addr = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			    -1, 0);
+		if (addr == MAP_FAILED)
+			abort();
+		munmap(addr, 4096);
+	}
+	return addr;
 }
 
 #endif /* TESTS_GUEST_H */
