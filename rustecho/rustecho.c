@@ -97,7 +97,7 @@ static void re_contended(struct re_dev *dev, const char *who)
 {
 	s64 n = atomic64_inc_return(&dev->stats.contentions);
 
-	pr_info_ratelimited("%s: lock contention, a %s waits (%lld so far)\n",
+	pr_info_ratelimited("/dev/%s: lock contention, a %s waits (%lld so far)\n",
 			    dev->name, who, n);
 }
 
@@ -123,7 +123,7 @@ static int re_open(struct inode *inode, struct file *file)
 
 	if ((file->f_mode & FMODE_WRITE) && !capable(CAP_SYS_ADMIN)) {
 		atomic64_inc(&dev->stats.denied_writes);
-		pr_notice_ratelimited("%s: write access denied to uid %u pid %d (%s)\n",
+		pr_notice_ratelimited("/dev/%s: write access denied to uid %u pid %d (%s)\n",
 				      dev->name,
 				      from_kuid(&init_user_ns, current_uid()),
 				      task_pid_nr(current), current->comm);
@@ -168,7 +168,7 @@ static ssize_t re_write_iter(struct kiocb *iocb, struct iov_iter *from)
 
 	if (len > max_size) {
 		atomic64_inc(&dev->stats.denied_writes);
-		pr_info_ratelimited("%s: write of %zu bytes rejected, max_size is %u\n",
+		pr_info_ratelimited("/dev/%s: write of %zu bytes rejected, max_size is %u\n",
 				    dev->name, len, max_size);
 		return -ENOSPC;
 	}

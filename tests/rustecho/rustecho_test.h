@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the rustecho tests: loading, whole-buffer I/O and
+ * /proc/rustecho values.
+ */
+#ifndef TESTS_RUSTECHO_TEST_H
+#define TESTS_RUSTECHO_TEST_H
+
+#include <linux/rustecho.h>
+
+#include "tap.h"
+#include "guest.h"
+
+#define DEV RUSTECHO_DEVICE
+#define MOD "rustecho"
+
+/* an address that faults, hidden from the compiler's bounds checks */
+static void *volatile bad_addr = (void *)8;
+
+static inline void load_or_bail(const char *params)
+{
+	int ret;
+
+	mod_ensure_unloaded(MOD);
+	ret = mod_load(MOD, params);
+	if (ret)
+		bail_out("cannot load %s %s: %s", MOD, params ? params : "",
+			 strerror(-ret));
+}
+
+static inline void unload_or_bail(void)
+{
+	int ret = mod_unload(MOD);
+
+	if (ret)
+		bail_out("cannot unload %s: %s", MOD, strerror(-ret));
+}
+
+/* write BUF on a fresh open of PATH; returns write()'s result */
+static inline ssize_t put(const char *path, const void *buf, size_t len)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, buf, len);
+	close(fd);
+	return n;
+}
+
+static inline ssize_t put_str(const char *path, const char *s)
+{
+	return put(path, s, strlen(s));
+}
+
+/* what "cat PATH" gets: one open, read to EOF with CHUNK-byte reads */
+static inline ssize_t cat_chunked(const char *path, char *buf, size_t size,
+				  size_t chunk)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n, total = 0;
+
+	if (fd < 0)
+		return -1;
+	for (;;) {
+		size_t want = size - total < chunk ? size - total : chunk;
+
+		n = read(fd, buf + total, want);
+		if (n <= 0)
+			break;
+		total += n;
+	}
+	close(fd);
+	if (n < 0)
+		return -1;
+	if ((size_t)total < size)
+		buf[total] = '\0';
+	return total;
+}
+
+static inline ssize_t cat(const char *path, char *buf, size_t size)
+{
+	return cat_chunked(path, buf, size, size);
+}
+
+/* whether PATH reads back exactly WANT */
+static inline bool holds(const char *path, const char *want)
+{
+	char buf[4096];
+
+	return cat(path, buf, sizeof(buf)) == (ssize_t)strlen(want) &&
+	       !memcmp(buf, want, strlen(want));
+}
+
+/* the value of KEY in /proc/rustecho, or -1 if there is no such line */
+static inline long long stat_of(const char *key)
+{
+	char buf[16384], *line;
+	size_t n = strlen(key);
+
+	if (read_file(RUSTECHO_PROC, buf, sizeof(buf)) <= 0)
+		return -1;
+	for (line = buf; line && *line; line = strchr(line, '\n'),
+	     line = line ? line + 1 : NULL)
+		if (!strncmp(line, key, n) && line[n] == ':' &&
+		    line[n + 1] == ' ')
+			return strtoll(line + n + 2, NULL, 10);
+	return -1;
+}
+
+#endif /* TESTS_RUSTECHO_TEST_H */
