@@ -22,6 +22,7 @@
 
 #define EXIT_USAGE	64	/* sysexits.h: EX_USAGE */
 #define EXIT_DATA	65	/* sysexits.h: EX_DATAERR */
+#define SLACK		4096	/* bytes allocated past SIZE */
 
 static const char *const dir_names[] = {
 	[_IOC_NONE] = "none",
@@ -34,14 +35,15 @@ static void usage(FILE *f)
 {
 	fputs(
 "Usage: ioctl FILE -t TYPE -n NR [-d DIR] [-s SIZE] [-v VALUE] [-x]\n"
-"       ioctl FILE -N NUMBER [-v VALUE] [-x]\n"
+"       ioctl FILE -N NUMBER [-d DIR] [-s SIZE] [-v VALUE] [-x]\n"
 "       ioctl --fd FD ...      (instead of FILE)\n"
 "       ioctl --decode NUMBER\n"
 "\n"
 "Issue ioctl number _IOC(DIR, TYPE, NR, SIZE) on FILE, which is opened\n"
 "read-write (read-only if that is not permitted), and print the data it\n"
 "returns.  For DIR other than none the argument is a pointer to a buffer\n"
-"of SIZE bytes.\n"
+"of SIZE bytes (followed by 4 KiB of zeroes, in case the driver writes\n"
+"more than SIZE).\n"
 "\n"
 "  -t, --type TYPE     the magic: one character (J), or a number 0-255 (0x4a)\n"
 "  -n, --nr NR         the command's number within TYPE, 0-255\n"
@@ -49,7 +51,9 @@ static void usage(FILE *f)
 "                      from user space: write sends SIZE bytes to the driver,\n"
 "                      read gets SIZE bytes back, read-write both\n"
 "  -s, --size SIZE     the size of the data, 0-16383; needed unless DIR is none\n"
-"  -N, --number NUMBER the whole ioctl number instead of -t, -n, -d and -s\n"
+"  -N, --number NUMBER the whole ioctl number instead of -t and -n; DIR and\n"
+"                      SIZE come from it unless -d or -s say otherwise (for\n"
+"                      numbers that do not encode them, such as 0x541B)\n"
 "  -v, --value VALUE   the data to send: an integer (decimal, or hex after 0x;\n"
 "                      a negative one in two's complement) stored in SIZE\n"
 "                      bytes in the machine's byte order; SIZE must be 1, 2,\n"
@@ -65,8 +69,9 @@ static void usage(FILE *f)
 "\n"
 "Output: the data received (DIR read or read-write) on standard output, as\n"
 "an unsigned decimal integer if SIZE is 1, 2, 4 or 8, otherwise in hex, 32\n"
-"bytes a line, in memory order (what xxd -p prints).  A positive return\n"
-"value of the ioctl is reported on standard error as \"ioctl returned N\".\n"
+"bytes a line, in memory order (xxd -r -p reads it back).  A positive\n"
+"return value of the ioctl is reported on standard error as\n"
+"\"ioctl returned N\".\n"
 "\n"
 "Exit status: 0 on success; when open() or ioctl() fails, the errno number\n"
 "(25 for ENOTTY), with a message naming it; 64 for a usage error; 65 when\n"
@@ -353,11 +358,12 @@ int main(int argc, char **argv)
 				 : "no FILE given");
 
 	if (number_s) {
-		if (type_s || nr_s || dir_s || size_s)
-			usage_error("-N replaces -t, -n, -d and -s");
+		if (type_s || nr_s)
+			usage_error("-N replaces -t and -n");
 		nr = parse_ranged("-N", number_s, UINT32_MAX);
-		dir = _IOC_DIR(nr);
-		size = _IOC_SIZE(nr);
+		dir = dir_s ? parse_dir(dir_s) : _IOC_DIR(nr);
+		size = size_s ? parse_ranged("-s", size_s, _IOC_SIZEMASK)
+			      : _IOC_SIZE(nr);
 	} else {
 		if (!type_s || !nr_s)
 			usage_error("-t TYPE and -n NR are needed (or -N NUMBER)");
@@ -374,7 +380,8 @@ int main(int argc, char **argv)
 		if (value_s)
 			arg = parse_value(value_s, sizeof(arg));
 	} else {
-		buf = calloc(1, size ? size : 1);
+		/* zeroed slack: a driver writing more than SIZE harms nothing */
+		buf = calloc(1, size + SLACK);
 		if (!buf) {
 			perror("ioctl");
 			return 1;
