@@ -43,6 +43,12 @@
 #include "kmod_compat.h"
 
 #define RPF_NAME	"rust-proc-file"
+/*
+ * World-writable on purpose: seed 003 creates the file 0666, a scratch
+ * file anyone may use.  Its size is bounded by max_size and its pages are
+ * charged to whoever writes them.
+ */
+#define RPF_MODE	0666
 
 static unsigned long long max_size = 64ULL << 20;
 module_param(max_size, ullong, 0444);
@@ -339,7 +345,7 @@ static int __init rpf_init(void)
 	xa_init(&st->pages);
 	st->size = 0;
 	st->nr_pages = 0;
-	st->pde = proc_create_data(RPF_NAME, 0666, NULL, &rpf_proc_ops, st);
+	st->pde = proc_create_data(RPF_NAME, RPF_MODE, NULL, &rpf_proc_ops, st);
 	if (!st->pde) {
 		pr_err("cannot create /proc/%s\n", RPF_NAME);
 		return -ENOMEM;
