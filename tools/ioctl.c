@@ -139,8 +139,8 @@ static uint64_t parse_value(const char *s, unsigned int bytes)
 
 	if (!parse_u64(neg ? s + 1 : s, &mag) ||
 	    (neg ? mag > UINT64_C(1) << (bits - 1) : mag > max))
-		usage_error("-v: '%s' is not an integer that fits in %u bytes",
-			    s, bytes);
+		usage_error("-v: '%s' is not an integer that fits in %u byte%s",
+			    s, bytes, bytes == 1 ? "" : "s");
 	return (neg ? 0 - mag : mag) & max;
 }
 
