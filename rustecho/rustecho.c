@@ -429,8 +429,8 @@ static void re_restore(void)
 		re_devs[i].len = len[i];
 		data[i] = NULL;
 	}
-	pr_info("%s: restored %u buffers, %llu bytes\n", persist_path, count,
-		total - count * sizeof(__le64));
+	pr_info("%s: restored %u buffer%s, %llu bytes\n", persist_path, count,
+		count == 1 ? "" : "s", total - count * sizeof(__le64));
 out:
 	if (data)
 		for (i = 0; i < instances; i++)
@@ -544,8 +544,8 @@ static void re_save(void)
 	filp_close(f, NULL);
 	if (ret)
 		goto fail;
-	pr_info("%s: saved %u buffers, %llu bytes\n", persist_path, instances,
-		payload - instances * sizeof(__le64));
+	pr_info("%s: saved %u buffer%s, %llu bytes\n", persist_path, instances,
+		instances == 1 ? "" : "s", payload - instances * sizeof(__le64));
 	kfree(tmp_path);
 	return;
 fail:
