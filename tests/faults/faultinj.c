@@ -1,0 +1,667 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * faultinj: fault-injection sweeps over our modules (debug kernel only).
+ *
+ * For every operation below and N = 1, 2, ...: set up a known state, make
+ * the Nth allocation or user copy of the operation fail (fail-nth, see
+ * tests/lib/faultinj.h), run it, and check that
+ *   - it succeeded, or failed with a clean errno (ENOMEM, EFAULT);
+ *   - the state is exactly that of success, or exactly that of no change
+ *     (a queue holds precisely the messages it should, in order);
+ *   - no module reference is left behind, and the kernel logged nothing
+ *     but the injected failure itself.
+ * The sweep of an operation ends when N is beyond its last site.  Leaks
+ * are kmemleak's to find: tests/faults/run-faults.sh scans after us.
+ *
+ * One TAP line per operation; a summary of the distinct sites that were
+ * made to fail (by stack: the first frame in a module, else the first
+ * frame past the allocator).
+ *
+ *   faultinj [MODULE...]      default: every module we have a sweep for
+ */
+#include <sys/mman.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <linux/rustqueue.h>
+
+#include "tap.h"
+#include "guest.h"
+#include "faultinj.h"
+
+#define MAX_NTH	5000		/* an operation with more sites is a bug */
+
+/* ---- the sweep engine --------------------------------------------------- */
+
+struct sweep {
+	const char *name;
+	/* put the module in the state the operation starts from */
+	int (*setup)(void);
+	/* the operation: exactly one system call, returns its result */
+	long (*op)(void);
+	/*
+	 * after the operation and disarming: check result and state;
+	 * returns 0 or prints a diagnostic and returns -1
+	 */
+	int (*check)(long ret, int err, bool fired);
+	/* release what setup and op left (files), uninjected */
+	void (*teardown)(void);
+};
+
+static int total_fired;
+
+/* Run one sweep; prints its TAP line. */
+static void run_sweep(const char *module, const struct sweep *s)
+{
+	unsigned int nth, fired_n = 0, injected_logged = 0;
+	int bad = 0;
+
+	for (nth = 1; nth <= MAX_NTH && !bad; nth++) {
+		long ret;
+		int err;
+		bool fired;
+
+		if (s->setup() < 0) {
+			diag("%s: setup failed at nth=%u", s->name, nth);
+			bad = 1;
+			break;
+		}
+		fi_collect();
+		if (fi_last_report[0]) {
+			diag("%s: nth=%u: kernel report in setup: %s",
+			     s->name, nth, fi_last_report);
+			bad = 1;
+		}
+		fi_arm(nth);
+		ret = s->op();
+		err = errno;
+		fired = fi_disarm();
+		injected_logged += fi_collect();
+		if (fired)
+			fired_n++;
+		if (s->check(ret, err, fired) < 0) {
+			diag("%s: nth=%u, result %ld (%s), %s; last site: %s",
+			     s->name, nth, ret, ret < 0 ? strerror(err) : "ok",
+			     fired ? "injected" : "not injected",
+			     fi_last_site[0] ? fi_last_site : "none logged");
+			bad = 1;
+		}
+		if (fi_last_report[0]) {
+			diag("%s: nth=%u: kernel report: %s", s->name, nth,
+			     fi_last_report);
+			bad = 1;
+		}
+		s->teardown();
+		fi_collect();
+		if (fi_last_report[0]) {
+			diag("%s: nth=%u: kernel report after: %s", s->name,
+			     nth, fi_last_report);
+			bad = 1;
+		}
+		if (!fired)
+			break;		/* the operation has fewer sites */
+	}
+	if (nth > MAX_NTH) {
+		diag("%s: more than %d fault sites?", s->name, MAX_NTH);
+		bad = 1;
+	}
+	total_fired += fired_n;
+	ok(!bad, "%s: %s: %u fault sites failed in turn (%u logged), all clean",
+	   module, s->name, fired_n, injected_logged);
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static int refcnt(const char *module)
+{
+	char path[128], buf[32];
+	int fd, n;
+
+	snprintf(path, sizeof(path), "/sys/module/%s/refcnt", module);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return atoi(buf);
+}
+
+static bool clean_errno(int err)
+{
+	return err == ENOMEM || err == EFAULT;
+}
+
+/* deterministic contents: message I of length LEN */
+static void fill(unsigned char *p, size_t len, unsigned int i)
+{
+	size_t k;
+
+	for (k = 0; k < len; k++)
+		p[k] = (unsigned char)(i * 131 + k * 7 + (k >> 8));
+}
+
+/* ---- rustqueue ---------------------------------------------------------- */
+
+#define RQ		"rustqueue"
+#define RQ_DEV		RUSTQUEUE_DEVICE
+/* small capacity; messages big enough for kvmalloc's vmalloc fallback */
+#define RQ_PARAMS	"max_messages=4 max_msg_size=65536 verbose=0"
+#define RQ_MAXQ		8
+
+/* what the queue must hold: lengths and seeds of its messages, in order */
+static struct { size_t len; unsigned int seed; } rq_model[RQ_MAXQ];
+static int rq_n;
+static int rq_fd = -1;
+static unsigned char rq_buf[65536 + 4096], rq_got[65536 + 4096];
+static size_t rq_op_len;	/* the operation's message or buffer size */
+static unsigned int rq_op_seed;
+static int rq_have_ioctl;
+static char rq_ko_params[] = RQ_PARAMS;
+
+static int rq_put(size_t len, unsigned int seed)
+{
+	int fd = open(RQ_DEV, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	fill(rq_buf, len, seed);
+	n = write(fd, rq_buf, len);
+	close(fd);
+	if (n != (ssize_t)len)
+		return -1;
+	rq_model[rq_n].len = len;
+	rq_model[rq_n].seed = seed;
+	rq_n++;
+	return 0;
+}
+
+/* read one open file to end-of-file; returns bytes or -1 */
+static ssize_t rq_read_all(int fd, unsigned char *to, size_t size)
+{
+	size_t total = 0;
+	ssize_t n;
+
+	while ((n = read(fd, to + total, size - total)) > 0)
+		total += n;
+	return n < 0 ? -1 : (ssize_t)total;
+}
+
+static int rq_msg_ok(const unsigned char *got, size_t len, int i)
+{
+	fill(rq_buf, rq_model[i].len, rq_model[i].seed);
+	return len == rq_model[i].len && !memcmp(got, rq_buf, len);
+}
+
+/*
+ * The queue must hold exactly the model: drain it with one open per
+ * message (each open reads its message to end-of-file), then an empty
+ * read.  Empties the queue and the model.
+ */
+static int rq_drain_check(void)
+{
+	int i, fd, bad = 0;
+	ssize_t n;
+
+	for (i = 0; i <= rq_n; i++) {
+		fd = open(RQ_DEV, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			diag("drain: open: %s", strerror(errno));
+			return -1;
+		}
+		n = rq_read_all(fd, rq_got, sizeof(rq_got));
+		close(fd);
+		if (i == rq_n) {
+			if (n != 0) {
+				diag("drain: queue holds more than the %d expected messages (next: %zd bytes)",
+				     rq_n, n);
+				bad = 1;
+			}
+		} else if (n < 0 || !rq_msg_ok(rq_got, n, i)) {
+			diag("drain: message %d: got %zd bytes, want %zu (seed %u)",
+			     i, n, rq_model[i].len, rq_model[i].seed);
+			bad = 1;
+			break;
+		}
+	}
+	rq_n = 0;
+	if (refcnt(RQ) != 0) {
+		diag("module refcount %d with no file open", refcnt(RQ));
+		bad = 1;
+	}
+	return bad ? -1 : 0;
+}
+
+static int rq_ensure_loaded(void)
+{
+	if (mod_loaded(RQ))
+		return 0;
+	rq_n = 0;
+	return mod_load(RQ, RQ_PARAMS);
+}
+
+static void rq_close(void)
+{
+	if (rq_fd >= 0)
+		close(rq_fd);
+	rq_fd = -1;
+}
+
+/* -- open: nothing may change but a new open file -- */
+static int rq_setup_two(void)
+{
+	if (rq_ensure_loaded() || rq_drain_check())
+		return -1;
+	return rq_put(3000, 1) || rq_put(5, 2) ? -1 : 0;
+}
+
+static long rq_op_open(void)
+{
+	rq_fd = open(RQ_DEV, O_RDWR | O_CLOEXEC);
+	return rq_fd;
+}
+
+static int rq_check_unchanged(long ret, int err, bool fired)
+{
+	(void)fired;
+	if (ret < 0 && !clean_errno(err))
+		return -1;
+	rq_close();
+	return rq_drain_check();
+}
+
+/* -- write: the message is enqueued whole, or not at all -- */
+static int rq_setup_write(void)
+{
+	if (rq_ensure_loaded() || rq_drain_check() || rq_put(7, 3))
+		return -1;
+	rq_fd = open(RQ_DEV, O_WRONLY | O_CLOEXEC);
+	fill(rq_buf, rq_op_len, rq_op_seed);
+	return rq_fd;
+}
+
+static long rq_op_write(void)
+{
+	return write(rq_fd, rq_buf, rq_op_len);
+}
+
+static long rq_op_writev(void)
+{
+	struct iovec iov[3] = {
+		{ rq_buf, 1 },
+		{ rq_buf + 1, rq_op_len / 2 },
+		{ rq_buf + 1 + rq_op_len / 2, rq_op_len - 1 - rq_op_len / 2 },
+	};
+
+	return writev(rq_fd, iov, 3);
+}
+
+static int rq_check_write(long ret, int err, bool fired)
+{
+	(void)fired;
+	if (ret == (long)rq_op_len) {
+		rq_model[rq_n].len = rq_op_len;
+		rq_model[rq_n].seed = rq_op_seed;
+		rq_n++;
+	} else if (ret >= 0 || !clean_errno(err)) {
+		return -1;
+	}
+	rq_close();
+	return rq_drain_check();
+}
+
+/*
+ * -- read: the open file gets the head message, whole, across this read
+ * and the next ones (or the message stays at the head) -- */
+static int rq_setup_read(void)
+{
+	if (rq_setup_two())
+		return -1;
+	rq_fd = open(RQ_DEV, O_RDONLY | O_CLOEXEC);
+	return rq_fd;
+}
+
+static long rq_op_read(void)
+{
+	return read(rq_fd, rq_got, rq_op_len);
+}
+
+static long rq_op_readv(void)
+{
+	struct iovec iov[2] = {
+		{ rq_got, 10 },
+		{ rq_got + 10, rq_op_len - 10 },
+	};
+
+	return readv(rq_fd, iov, 2);
+}
+
+static int rq_check_read(long ret, int err, bool fired)
+{
+	ssize_t rest, got = ret > 0 ? ret : 0;
+
+	(void)fired;
+	if (ret < 0 && !clean_errno(err))
+		return -1;
+	/* the same open file goes on reading, uninjected, to end-of-file */
+	rest = rq_read_all(rq_fd, rq_got + got, sizeof(rq_got) - got);
+	rq_close();
+	if (rest < 0 || !rq_msg_ok(rq_got, got + rest, 0)) {
+		diag("the open file read %zd + %zd bytes, not message 0 (%zu bytes)",
+		     got, rest, rq_model[0].len);
+		return -1;
+	}
+	memmove(rq_model, rq_model + 1, --rq_n * sizeof(rq_model[0]));
+	return rq_drain_check();
+}
+
+/* -- close of a file holding a half-read message: it is freed -- */
+static int rq_setup_close(void)
+{
+	if (rq_setup_read() < 0 || read(rq_fd, rq_got, 100) != 100)
+		return -1;
+	memmove(rq_model, rq_model + 1, --rq_n * sizeof(rq_model[0]));
+	return 0;
+}
+
+static long rq_op_close(void)
+{
+	long ret = close(rq_fd);
+
+	rq_fd = -1;
+	return ret;
+}
+
+static int rq_check_close(long ret, int err, bool fired)
+{
+	(void)err;
+	(void)fired;
+	if (ret != 0)
+		return -1;
+	return rq_drain_check();
+}
+
+/* -- ioctls: they succeed, or fail and change nothing -- */
+static struct rustqueue_info rq_info;
+static __u32 rq_flags;
+
+static int rq_setup_ioctl(void)
+{
+	if (rq_setup_two())
+		return -1;
+	rq_fd = open(RQ_DEV, O_RDWR | O_CLOEXEC);
+	return rq_fd;
+}
+
+static long rq_op_get_info(void)
+{
+	return ioctl(rq_fd, RUSTQUEUE_IOC_GET_INFO, &rq_info);
+}
+
+static int rq_check_get_info(long ret, int err, bool fired)
+{
+	(void)fired;
+	if (ret == 0 && (rq_info.count != (__u32)rq_n || rq_info.capacity != 4)) {
+		diag("GET_INFO: count %u capacity %u, want %d and 4",
+		     rq_info.count, rq_info.capacity, rq_n);
+		return -1;
+	}
+	return rq_check_unchanged(ret, err, fired);
+}
+
+static long rq_op_set_flags(void)
+{
+	rq_flags = RUSTQUEUE_F_PACKET;
+	return ioctl(rq_fd, RUSTQUEUE_IOC_SET_FLAGS, &rq_flags);
+}
+
+static int rq_check_set_flags(long ret, int err, bool fired)
+{
+	__u32 now = ~0U;
+
+	(void)fired;
+	if (ioctl(rq_fd, RUSTQUEUE_IOC_GET_FLAGS, &now))
+		return -1;
+	if (now != (ret == 0 ? RUSTQUEUE_F_PACKET : 0)) {
+		diag("flags %#x after SET_FLAGS returned %ld", now, ret);
+		return -1;
+	}
+	return rq_check_unchanged(ret, err, fired);
+}
+
+static long rq_op_flush(void)
+{
+	return ioctl(rq_fd, RUSTQUEUE_IOC_FLUSH);
+}
+
+static int rq_check_flush(long ret, int err, bool fired)
+{
+	(void)fired;
+	if (ret >= 0) {
+		if (ret != rq_n) {
+			diag("FLUSH returned %ld with %d queued", ret, rq_n);
+			return -1;
+		}
+		rq_n = 0;
+	}
+	return rq_check_unchanged(ret, err, fired);
+}
+
+static long rq_op_set_capacity(void)
+{
+	__u32 cap = 3;
+
+	return ioctl(rq_fd, RUSTQUEUE_IOC_SET_CAPACITY, &cap);
+}
+
+static int rq_check_set_capacity(long ret, int err, bool fired)
+{
+	struct rustqueue_info info;
+
+	(void)fired;
+	if (ioctl(rq_fd, RUSTQUEUE_IOC_GET_INFO, &info))
+		return -1;
+	if (info.capacity != (ret == 0 ? 3U : 4U)) {
+		diag("capacity %u after SET_CAPACITY returned %ld",
+		     info.capacity, ret);
+		return -1;
+	}
+	return rq_check_unchanged(ret, err, fired);
+}
+
+/* -- module load and unload -- */
+static int rq_setup_unloaded(void)
+{
+	rq_close();
+	if (mod_loaded(RQ) && mod_unload(RQ))
+		return -1;
+	rq_n = 0;
+	rq_fd = open(MODULE_DIR "/" RQ ".ko", O_RDONLY | O_CLOEXEC);
+	return rq_fd;
+}
+
+static long rq_op_load(void)
+{
+	return syscall(SYS_finit_module, rq_fd, rq_ko_params, 0);
+}
+
+static int rq_check_load(long ret, int err, bool fired)
+{
+	(void)fired;
+	rq_close();
+	if (ret < 0) {
+		if (!clean_errno(err))
+			return -1;
+		if (mod_loaded(RQ) || access(RQ_DEV, F_OK) == 0) {
+			diag("a failed load left the module or its device");
+			return -1;
+		}
+		return 0;
+	}
+	/* loaded: it must work */
+	if (rq_put(100, 9))
+		return -1;
+	return rq_drain_check();
+}
+
+static int rq_setup_loaded(void)
+{
+	return rq_setup_two();
+}
+
+static long rq_op_unload(void)
+{
+	return syscall(SYS_delete_module, RQ, O_NONBLOCK);
+}
+
+static int rq_check_unload(long ret, int err, bool fired)
+{
+	(void)fired;
+	if (ret == 0)
+		return mod_loaded(RQ) ? -1 : 0;
+	if (!clean_errno(err))
+		return -1;
+	return rq_drain_check();	/* still there, and intact */
+}
+
+static void rq_teardown(void)
+{
+	rq_close();
+}
+
+static void sweep_rustqueue(void)
+{
+	static const struct {
+		struct sweep s;
+		size_t len;
+		int needs_ioctl;
+	} sweeps[] = {
+		{ { "open", rq_setup_two, rq_op_open, rq_check_unchanged,
+		    rq_teardown }, 0, 0 },
+		{ { "write 0 bytes", rq_setup_write, rq_op_write,
+		    rq_check_write, rq_teardown }, 0, 0 },
+		{ { "write 100 bytes", rq_setup_write, rq_op_write,
+		    rq_check_write, rq_teardown }, 100, 0 },
+		{ { "write 4096 bytes", rq_setup_write, rq_op_write,
+		    rq_check_write, rq_teardown }, 4096, 0 },
+		{ { "write 65536 bytes", rq_setup_write, rq_op_write,
+		    rq_check_write, rq_teardown }, 65536, 0 },
+		{ { "writev 3 pieces, 5000 bytes", rq_setup_write, rq_op_writev,
+		    rq_check_write, rq_teardown }, 5000, 0 },
+		{ { "read 8192 of a 3000-byte message", rq_setup_read,
+		    rq_op_read, rq_check_read, rq_teardown }, 8192, 0 },
+		{ { "read 1000 of a 3000-byte message", rq_setup_read,
+		    rq_op_read, rq_check_read, rq_teardown }, 1000, 0 },
+		{ { "readv 2 pieces", rq_setup_read, rq_op_readv,
+		    rq_check_read, rq_teardown }, 4000, 0 },
+		{ { "close a half-read message", rq_setup_close, rq_op_close,
+		    rq_check_close, rq_teardown }, 0, 0 },
+		{ { "ioctl GET_INFO", rq_setup_ioctl, rq_op_get_info,
+		    rq_check_get_info, rq_teardown }, 0, 1 },
+		{ { "ioctl SET_FLAGS", rq_setup_ioctl, rq_op_set_flags,
+		    rq_check_set_flags, rq_teardown }, 0, 1 },
+		{ { "ioctl FLUSH", rq_setup_ioctl, rq_op_flush,
+		    rq_check_flush, rq_teardown }, 0, 1 },
+		{ { "ioctl SET_CAPACITY", rq_setup_ioctl, rq_op_set_capacity,
+		    rq_check_set_capacity, rq_teardown }, 0, 1 },
+		{ { "insmod", rq_setup_unloaded, rq_op_load, rq_check_load,
+		    rq_teardown }, 0, 0 },
+		{ { "rmmod", rq_setup_loaded, rq_op_unload, rq_check_unload,
+		    rq_teardown }, 0, 0 },
+	};
+	unsigned int i;
+
+	mod_ensure_unloaded(RQ);
+	if (rq_ensure_loaded()) {
+		ok(0, "%s: load with %s", RQ, RQ_PARAMS);
+		return;
+	}
+	/* the ioctls came with a later issue: sweep them if they are there */
+	rq_fd = open(RQ_DEV, O_RDWR | O_CLOEXEC);
+	rq_have_ioctl = ioctl(rq_fd, RUSTQUEUE_IOC_GET_INFO, &rq_info) == 0;
+	rq_close();
+
+	for (i = 0; i < sizeof(sweeps) / sizeof(sweeps[0]); i++) {
+		if (sweeps[i].needs_ioctl && !rq_have_ioctl) {
+			skip("this rustqueue.ko has no ioctls", "%s: %s", RQ,
+			     sweeps[i].s.name);
+			continue;
+		}
+		rq_op_len = sweeps[i].len;
+		rq_op_seed = 100 + i;
+		run_sweep(RQ, &sweeps[i].s);
+	}
+	rq_close();
+	if (mod_loaded(RQ))
+		ok(mod_unload(RQ) == 0 && rq_n == 0, "%s: unloads at the end", RQ);
+	else
+		ok(1, "%s: unloaded at the end", RQ);
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+static const struct {
+	const char *name;
+	void (*run)(void);
+} modules[] = {
+	{ RQ, sweep_rustqueue },
+};
+
+static bool wanted(const char *name, int argc, char **argv)
+{
+	int i;
+
+	if (argc < 2)
+		return true;
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return true;
+	return false;
+}
+
+int main(int argc, char **argv)
+{
+	unsigned int i;
+	int ret, j, nk = 0;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* no page faults while armed: they would take the failures */
+	if (mlockall(MCL_CURRENT | MCL_FUTURE))
+		bail_out("mlockall: %s", strerror(errno));
+	ret = fi_setup();
+	if (ret == -ENOENT) {
+		skip("no fault injection in this kernel", "fault injection");
+		return done_testing();
+	}
+	if (ret)
+		bail_out("cannot set up fault injection: %s", strerror(-ret));
+
+	for (i = 0; i < sizeof(modules) / sizeof(modules[0]); i++) {
+		char ko[256];
+
+		if (!wanted(modules[i].name, argc, argv))
+			continue;
+		snprintf(ko, sizeof(ko), MODULE_DIR "/%s.ko", modules[i].name);
+		if (access(ko, F_OK)) {
+			skip("not built", "%s", modules[i].name);
+			continue;
+		}
+		modules[i].run();
+	}
+
+	diag("%d injected failures; %d distinct sites%s:", total_fired,
+	     fi_nsites, fi_sites_overflow ? " (list full)" : "");
+	for (j = 0; j < fi_nsites; j++) {
+		if (!strchr(fi_sites[j], '['))
+			nk++;
+		diag("  %s", fi_sites[j]);
+	}
+	for (i = 0; i < sizeof(modules) / sizeof(modules[0]); i++)
+		diag("sites in %s: %d", modules[i].name,
+		     fi_count_sites(modules[i].name, true));
+	diag("sites in the kernel on those paths: %d", nk);
+	return done_testing();
+}
