@@ -228,10 +228,19 @@ static ssize_t rpf_read_iter(struct kiocb *iocb, struct iov_iter *to)
 		struct page *page = xa_load(&st->pages, pos >> PAGE_SHIFT);
 		size_t copied;
 
-		if (page)
-			copied = copy_page_to_iter(page, off, n, to);
-		else
+		if (page) {
+			/*
+			 * Not copy_page_to_iter(): for a pipe (splice,
+			 * sendfile) 6.1 would pass a reference to our page,
+			 * which the pipe then refuses for having no mapping.
+			 */
+			void *kaddr = kmap_local_page(page);
+
+			copied = copy_to_iter(kaddr + off, n, to);
+			kunmap_local(kaddr);
+		} else {
 			copied = iov_iter_zero(n, to);
+		}
 		done += copied;
 		pos += copied;
 		if (copied < n)
