@@ -4,39 +4,21 @@
  * /proc/rustqueue.  TEST_ALSO_M32: the Makefile also builds this as a
  * 32-bit program, test_ioctl_m32, which goes through compat_ioctl.
  */
-#include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <linux/capability.h>
-#include <linux/rustqueue.h>
 
-#include "tap.h"
-#include "guest.h"
+#include "rqtest.h"
 
 #define DEV RUSTQUEUE_DEVICE
 #define MOD "rustqueue"
 
 static int open_mode(int oflags, unsigned int mode)
 {
-	int fd = open(DEV, oflags);
-
-	if (fd < 0)
-		bail_out("open %s: %s", DEV, strerror(errno));
-	if (ioctl(fd, RUSTQUEUE_IOC_SET_FLAGS, &mode))
-		bail_out("SET_FLAGS %u: %s", mode, strerror(errno));
-	return fd;
+	return rq_open_mode(DEV, oflags, mode);
 }
 
-static struct rustqueue_info info_of(int fd)
-{
-	struct rustqueue_info info;
-
-	memset(&info, 0xa5, sizeof(info));
-	if (ioctl(fd, RUSTQUEUE_IOC_GET_INFO, &info))
-		bail_out("GET_INFO: %s", strerror(errno));
-	return info;
-}
+#define info_of rq_info
 
 static void test_abi(void)
 {
