@@ -477,6 +477,18 @@ static void test_memcg(void)
 	ok(good, "256 x 64 KiB messages enqueued");
 	ok(m1 - m0 >= 15LL << 20, "they are charged to the writer's cgroup (+%lld KiB)",
 	   (m1 - m0) >> 10);
+	/*
+	 * Bounded: capacity x max size plus a small overhead per message
+	 * (headers, per-CPU charge batching), not twice the payload.
+	 */
+	ok(m1 - m0 <= (16LL << 20) + (1LL << 20),
+	   "and cost at most 16 MiB + 1 MiB for 16 MiB of messages");
+	for (i = 0; i < 64; i++)
+		if (put(msg, sizeof(msg)) != -1 || errno != ENOSPC)
+			good = 0;
+	ok(good, "64 more writes: all ENOSPC");
+	ok(cg_current(cg) - m1 < 256 << 10, "and memory did not grow (%+lld KiB)",
+	   (cg_current(cg) - m1) >> 10);
 
 	fd = open(DEV, O_RDONLY);
 	is_int(read(fd, buf, 1), 1, "one open dequeues a message and reads 1 byte");
