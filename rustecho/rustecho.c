@@ -398,7 +398,7 @@ static void re_restore(void)
 		}
 		crc = crc32_le(crc, (u8 *)&rec, sizeof(rec));
 		if (n) {
-			data[i] = kvmalloc(n, GFP_KERNEL);
+			data[i] = kvmalloc(n, GFP_KERNEL_ACCOUNT);
 			if (!data[i]) {
 				re_restore_failed("out of memory");
 				goto out;
