@@ -28,6 +28,13 @@
  * around the message that open file holds.  Lock order: rf->lock, then
  * q->lock.
  *
+ * Buffer reuse: a packet read hands the message's buffer to the queue's
+ * spare list instead of freeing it, and the next write of a similar size
+ * takes it from there: the hot path then does no allocation.  Spares
+ * count against the capacity (count + nspare <= capacity), so a queue
+ * never holds more than capacity buffers; they stay charged to the
+ * cgroup that allocated them, and flush, resize and unload free them.
+ *
  * Wake-ups: blocked readers sleep exclusively on q->readq and blocked
  * writers on q->writeq.  Each enqueued message wakes one reader, each
  * released slot one writer; pollers of that condition are all woken.
@@ -85,6 +92,7 @@ MODULE_PARM_DESC(verbose,
 struct rq_msg {
 	struct list_head node;
 	size_t len;
+	size_t cap;		/* room in data */
 	u8 *data;		/* inline_data, or a separate allocation */
 	u8 inline_data[];
 };
@@ -92,6 +100,8 @@ struct rq_msg {
 struct rq_queue {
 	spinlock_t lock;		/* protects all but the atomics */
 	struct list_head msgs;
+	struct list_head spare;		/* buffers for reuse */
+	unsigned int nspare;
 	unsigned int count;		/* slots used: listed + being copied */
 	unsigned int listed;		/* messages on msgs */
 	unsigned int capacity;
@@ -167,6 +177,7 @@ static struct rq_msg *rq_msg_alloc(size_t len)
 		}
 	}
 	msg->len = len;
+	msg->cap = len;
 	return msg;
 }
 
@@ -183,6 +194,7 @@ static void rq_queue_init(struct rq_queue *q, unsigned int capacity,
 	memset(q, 0, sizeof(*q));
 	spin_lock_init(&q->lock);
 	INIT_LIST_HEAD(&q->msgs);
+	INIT_LIST_HEAD(&q->spare);
 	q->capacity = capacity;
 	q->max_msg_size = max_msg_size;
 	atomic_set(&q->waiting_readers, 0);
@@ -223,9 +235,45 @@ static int rq_wait_writable(struct rq_queue *q)
 	return ret;
 }
 
+/* A buffer for a @len-byte message: a spare of about that size, or new */
+static struct rq_msg *rq_get_buffer(struct rq_queue *q, size_t len)
+{
+	struct rq_msg *msg = NULL;
+
+	if (READ_ONCE(q->nspare)) {
+		spin_lock(&q->lock);
+		msg = list_first_entry_or_null(&q->spare, struct rq_msg, node);
+		if (msg && msg->cap >= len && msg->cap <= 2 * len + 256) {
+			list_del(&msg->node);
+			q->nspare--;
+		} else {
+			msg = NULL;
+		}
+		spin_unlock(&q->lock);
+	}
+	if (!msg)
+		return rq_msg_alloc(len);
+	msg->len = len;
+	return msg;
+}
+
+/* Unlink a spare if count + nspare exceeds the capacity; q->lock held */
+static struct rq_msg *rq_trim_spare(struct rq_queue *q)
+{
+	struct rq_msg *msg;
+
+	if (q->count + q->nspare <= q->capacity)
+		return NULL;
+	msg = list_first_entry(&q->spare, struct rq_msg, node);
+	list_del(&msg->node);
+	q->nspare--;
+	return msg;
+}
+
 /* Link @msg in at the tail if there is room: the new count, or 0 if full. */
 static unsigned int rq_enqueue(struct rq_queue *q, struct rq_msg *msg)
 {
+	struct rq_msg *drop = NULL;
 	unsigned int count = 0;
 
 	spin_lock(&q->lock);
@@ -238,8 +286,11 @@ static unsigned int rq_enqueue(struct rq_queue *q, struct rq_msg *msg)
 		q->enqueued++;
 		if (count > q->high_watermark)
 			q->high_watermark = count;
+		drop = rq_trim_spare(q);
 	}
 	spin_unlock(&q->lock);
+	if (drop)
+		rq_msg_free(drop);
 	if (count)
 		rq_wake(&q->readq, EPOLLIN | EPOLLRDNORM);
 	return count;
@@ -277,8 +328,13 @@ static void rq_untake(struct rq_queue *q, struct rq_msg *msg)
 	rq_wake(&q->readq, EPOLLIN | EPOLLRDNORM);
 }
 
-/* A taken message left the queue for good: free its slot. */
-static unsigned int rq_release(struct rq_queue *q, struct rq_msg *msg)
+/*
+ * A taken message left the queue for good: free its slot.  With @recycle
+ * its buffer goes to the spare list (or is freed); without, the caller
+ * keeps the message.
+ */
+static unsigned int rq_release(struct rq_queue *q, struct rq_msg *msg,
+			       bool recycle)
 {
 	unsigned int left;
 
@@ -287,12 +343,19 @@ static unsigned int rq_release(struct rq_queue *q, struct rq_msg *msg)
 	WRITE_ONCE(q->count, left);
 	q->bytes -= msg->len;
 	q->dequeued++;
+	if (recycle && left + q->nspare < q->capacity) {
+		list_add(&msg->node, &q->spare);
+		q->nspare++;
+		msg = NULL;
+	}
 	spin_unlock(&q->lock);
 	rq_wake(&q->writeq, EPOLLOUT | EPOLLWRNORM);
+	if (recycle && msg)
+		rq_msg_free(msg);
 	return left;
 }
 
-/* Drop every listed message; returns how many. */
+/* Drop every listed message, and the spare buffers; returns how many. */
 static unsigned int rq_flush(struct rq_queue *q)
 {
 	struct rq_msg *msg, *tmp;
@@ -304,6 +367,8 @@ static unsigned int rq_flush(struct rq_queue *q)
 	n = q->listed;
 	list_for_each_entry(msg, &doomed, node)
 		q->bytes -= msg->len;
+	list_splice_init(&q->spare, &doomed);
+	q->nspare = 0;
 	WRITE_ONCE(q->count, q->count - n);
 	WRITE_ONCE(q->listed, 0);
 	q->flushed += n;
@@ -319,7 +384,9 @@ static unsigned int rq_flush(struct rq_queue *q)
 static int rq_set_capacity(struct rq_dev *dev, unsigned int capacity)
 {
 	struct rq_queue *q = &dev->q;
+	struct rq_msg *msg, *tmp;
 	unsigned int old;
+	LIST_HEAD(doomed);
 
 	if (!capacity || capacity > RUSTQUEUE_LIMIT_MAX_MESSAGES)
 		return -EINVAL;
@@ -330,7 +397,12 @@ static int rq_set_capacity(struct rq_dev *dev, unsigned int capacity)
 	}
 	old = q->capacity;
 	WRITE_ONCE(q->capacity, capacity);
+	while ((msg = rq_trim_spare(q)))
+		list_add(&msg->node, &doomed);
 	spin_unlock(&q->lock);
+
+	list_for_each_entry_safe(msg, tmp, &doomed, node)
+		rq_msg_free(msg);
 
 	if (capacity > old)
 		wake_up_nr(&q->writeq, capacity - old);
@@ -372,7 +444,7 @@ static ssize_t rq_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	if (len > q->max_msg_size)
 		return rq_reject(dev, -EINVAL);
 
-	msg = rq_msg_alloc(len);
+	msg = rq_get_buffer(q, len);
 	if (!msg)
 		return -ENOMEM;
 	if (!copy_from_iter_full(msg->data, len, from)) {
@@ -429,8 +501,7 @@ static ssize_t rq_read_packet(struct file *file, struct rq_file *rf,
 		rq_untake(q, msg);
 		return -EFAULT;
 	}
-	left = rq_release(q, msg);
-	rq_msg_free(msg);
+	left = rq_release(q, msg, true);
 	rq_log(dev, "dequeued (%u remaining)\n", left);
 	return len;
 }
@@ -451,7 +522,7 @@ static ssize_t rq_read_stream(struct file *file, struct rq_file *rf,
 		struct rq_msg *msg = rq_take(q, SIZE_MAX);
 
 		if (!IS_ERR(msg)) {
-			unsigned int left = rq_release(q, msg);
+			unsigned int left = rq_release(q, msg, false);
 
 			rf->msg = msg;
 			rf->pos = 0;
