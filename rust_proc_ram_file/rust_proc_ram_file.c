@@ -60,7 +60,7 @@ struct rpf_store {
 	struct xarray pages;		/* page index -> struct page */
 	loff_t size;
 	unsigned long nr_pages;
-	struct proc_dir_entry *pde;
+	struct proc_dir_entry *pde;	/* set under lock before any op */
 };
 
 static struct rpf_store rpf_store;
@@ -354,7 +354,13 @@ static int __init rpf_init(void)
 	xa_init(&st->pages);
 	st->size = 0;
 	st->nr_pages = 0;
+	/*
+	 * The file can be opened before proc_create_data() returns; the
+	 * lock makes such an open wait until st->pde is set.
+	 */
+	down_write(&st->lock);
 	st->pde = proc_create_data(RPF_NAME, RPF_MODE, NULL, &rpf_proc_ops, st);
+	up_write(&st->lock);
 	if (!st->pde) {
 		pr_err("cannot create /proc/%s\n", RPF_NAME);
 		return -ENOMEM;
