@@ -350,6 +350,28 @@ static void test_splice_mmap(void)
 	close(fd);
 }
 
+/* the other documented differences from tmpfs */
+static void test_differences(void)
+{
+	struct iovec iov = { "x", 1 };
+	int fd = xopen(F, O_RDWR | O_TRUNC), p[2];
+	struct stat st;
+
+	is_int(pwrite(fd, "abc", 3, 2 * PG), 3, "write 3 bytes at 2 pages");
+	is_int(fstat(fd, &st) ? -1 : st.st_blocks, 0, "st_blocks is 0 (procfs)");
+	is_errno(pwritev2(fd, &iov, 1, 0, RWF_APPEND), EOPNOTSUPP,
+		 "pwritev2 with RWF_APPEND: EOPNOTSUPP (no write_iter in proc_ops)");
+	is_int(pwritev2(fd, &iov, 1, 0, 0), 1, "pwritev2 without flags works");
+	if (pipe(p))
+		bail_out("pipe: %s", strerror(errno));
+	write(p[1], "spl", 3);
+	is_errno(splice(p[0], NULL, fd, NULL, 3, 0), EINVAL,
+		 "splice into the file: EINVAL (procfs has no splice_write)");
+	close(p[0]);
+	close(p[1]);
+	close(fd);
+}
+
 /* seed check 5: concurrent writes, then read */
 #define NTHR	4
 #define REGION	(5 * PG + 300)
@@ -588,6 +610,7 @@ int main(void)
 	test_holes();
 	test_faults();
 	test_splice_mmap();
+	test_differences();
 	test_times_and_ftruncate();
 	test_concurrent_writes();
 	test_untorn();
