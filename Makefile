@@ -7,6 +7,7 @@
 #   make vm-run CMD='...'      run a command in a guest   [KERNEL=6.1|6.12]
 #   make shell                 interactive guest shell     [KERNEL=6.1|6.12]
 #   make lint                  checkpatch --strict, sparse, W=1 only
+#   make bench                 benchmarks against Linux's own mechanisms
 #   make deps                  install what the above need (Debian 12)
 #
 # Modules are built out of the source tree, one directory per kernel:
@@ -38,11 +39,13 @@ M32_SRC	 := $(shell grep -l TEST_ALSO_M32 $(TEST_SRC) /dev/null)
 TEST_BIN += $(patsubst tests/%.c,$(GUEST)/tests/%_m32,$(M32_SRC))
 TEST_SH  := $(patsubst tests/%,$(GUEST)/tests/%,\
 	    $(filter-out tests/vm/%,$(wildcard tests/*/*.sh)))
+BENCH_SRC := $(wildcard bench/*.c)
+BENCH_BIN := $(patsubst bench/%.c,$(GUEST)/bench/%,$(BENCH_SRC))
 TOOL_SRC := $(wildcard tools/*.c)
 TOOL_BIN := $(patsubst tools/%.c,$(GUEST)/bin/%,$(TOOL_SRC))
 HDRS	 := $(wildcard include/uapi/linux/*.h tests/lib/*.h)
 
-.PHONY: all modules guest-programs tools check lint demo vm-run shell deps \
+.PHONY: all modules guest-programs tools check lint demo vm-run shell deps bench \
 	clean
 
 all: modules guest-programs
@@ -58,7 +61,8 @@ modules:
 		ln -sfn "$(CURDIR)/$$f" "$(MODOUT)/$$f"; done
 	$(MAKE) -C $(KDIR) M=$(MODOUT) modules
 
-guest-programs: $(TEST_BIN) $(TEST_SH) $(GUEST)/tests/run-all $(TOOL_BIN)
+guest-programs: $(TEST_BIN) $(TEST_SH) $(GUEST)/tests/run-all $(TOOL_BIN) \
+		$(BENCH_BIN) $(GUEST)/bench/run
 
 tools: $(TOOL_BIN)
 
@@ -78,6 +82,14 @@ $(GUEST)/tests/run-all: tests/vm/run-all
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
 
+$(GUEST)/bench/%: bench/%.c $(HDRS)
+	@mkdir -p $(dir $@)
+	$(CC) $(UCFLAGS) -o $@ $< $(ULDFLAGS) -lrt
+
+$(GUEST)/bench/run: bench/run
+	@mkdir -p $(dir $@)
+	install -m 0755 $< $@
+
 $(GUEST)/bin/%: tools/%.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(UCFLAGS) -o $@ $< $(ULDFLAGS)
@@ -93,6 +105,12 @@ lint: deps
 
 demo: deps
 	tests/vm/vmrun -k $(KERNEL) -t 300 -- /demo/run
+
+# Benchmarks run in one 6.12 guest with 2 vCPUs and instruction counting
+# for guest time (-icount), so that figures repeat on a busy host.  (6.1
+# does not boot under -icount.)
+bench: deps
+	tests/vm/vmrun -k 6.12 -s 2 --icount -t 1800 -- /bench/run
 
 vm-run: deps
 	tests/vm/vmrun -k $(KERNEL) -- '$(CMD)'

@@ -14,6 +14,7 @@
  * loaded host; the spread shows how well.
  *
  *	bench_queue [MESSAGES [REPS]]
+ *	bench_queue MESSAGES 1 MECHANISM THREADS SIZE	(one run, for profiling)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -292,6 +293,15 @@ int main(int argc, char **argv)
 	int rep, worst = 0;
 
 	pin = sysconf(_SC_NPROCESSORS_ONLN) >= 2;
+	if (argc == 6) {
+		for (k = 0; k < NMECH; k++)
+			if (!strcmp(argv[3], mechs[k].name))
+				printf("%s %sx%s %s B: %.0f ns/message\n", argv[3],
+				       argv[4], argv[4], argv[5],
+				       run_once(&mechs[k], atoi(argv[4]),
+						atol(argv[5]), messages));
+		return 0;
+	}
 
 	printf("# per-message cost: median of %d interleaved runs of %ld messages (spread = (max-min)/median)\n",
 	       reps, messages);
