@@ -106,11 +106,12 @@ lint: deps
 demo: deps
 	tests/vm/vmrun -k $(KERNEL) -t 300 -- /demo/run
 
-# Benchmarks run in one 6.12 guest with 2 vCPUs and instruction counting
-# for guest time (-icount), so that figures repeat on a busy host.  (6.1
-# does not boot under -icount.)
+# make bench [BENCHES='bench_rpf ...']: the benchmarks (bench/*.c) in one
+# 6.12 guest with 2 vCPUs and instruction counting for guest time
+# (-icount), so that figures repeat on a busy host.  (6.1 does not boot
+# under -icount.)  Not part of make check.
 bench: deps
-	tests/vm/vmrun -k 6.12 -s 2 --icount -t 1800 -- /bench/run
+	tests/vm/vmrun -k 6.12 -s 2 --icount -t 3600 -- /bench/run $(BENCHES)
 
 vm-run: deps
 	tests/vm/vmrun -k $(KERNEL) -- '$(CMD)'
