@@ -4,8 +4,9 @@
 #                              [MODULES='a b' builds only those]
 #   make check                 lints + the test suite on every kernel (CI)
 #   make demo                  the seeds' walkthroughs in a guest
-#   make vm-run CMD='...'      run a command in a guest   [KERNEL=6.1|6.12]
-#   make shell                 interactive guest shell     [KERNEL=6.1|6.12]
+#   make vm-run CMD='...'      run a command in a guest   [KERNEL=6.1|6.12|debug]
+#   make shell                 interactive guest shell     [KERNEL=6.1|6.12|debug]
+#   make debug-kernel          build (once, cached) the kernel with KASAN & co.
 #   make lint                  checkpatch --strict, sparse, W=1 only
 #   make bench                 benchmarks against Linux's own mechanisms
 #   make deps                  install what the above need (Debian 12)
@@ -15,7 +16,7 @@
 
 KDIR	?= /lib/modules/$(shell uname -r)/build
 KERNEL	?= 6.12
-KERNELS	?= 6.1 6.12
+KERNELS	?= 6.1 6.12 debug
 
 B	:= build
 GUEST	:= $(B)/guest
@@ -46,7 +47,7 @@ TOOL_BIN := $(patsubst tools/%.c,$(GUEST)/bin/%,$(TOOL_SRC))
 HDRS	 := $(wildcard include/uapi/linux/*.h tests/lib/*.h)
 
 .PHONY: all modules guest-programs tools check lint demo vm-run shell deps bench \
-	clean
+	clean debug-kernel
 
 all: modules guest-programs
 
@@ -97,10 +98,13 @@ $(GUEST)/bin/%: tools/%.c $(HDRS)
 deps:
 	scripts/deps
 
+debug-kernel: deps
+	tests/vm/debug-kernel
+
 check: deps
 	tests/check $(KERNELS)
 
-lint: deps
+lint: deps $(if $(filter debug,$(KERNELS)),debug-kernel)
 	tests/lint $(KERNELS)
 
 demo: deps

@@ -601,6 +601,576 @@ static void sweep_rustqueue(void)
 		ok(1, "%s: unloaded at the end", RQ);
 }
 
+/* ---- any module: load and unload -------------------------------------- */
+
+static const char *gm_name, *gm_params, *gm_path;
+static char gm_params_buf[128];
+static int gm_fd = -1;
+
+static void gm_close(void)
+{
+	if (gm_fd >= 0)
+		close(gm_fd);
+	gm_fd = -1;
+}
+
+static int gm_setup_unloaded(void)
+{
+	char ko[256];
+
+	gm_close();
+	if (mod_loaded(gm_name) && mod_unload(gm_name))
+		return -1;
+	snprintf(ko, sizeof(ko), MODULE_DIR "/%s.ko", gm_name);
+	snprintf(gm_params_buf, sizeof(gm_params_buf), "%s", gm_params);
+	gm_fd = open(ko, O_RDONLY | O_CLOEXEC);
+	return gm_fd;
+}
+
+static long gm_op_load(void)
+{
+	return syscall(SYS_finit_module, gm_fd, gm_params_buf, 0);
+}
+
+static int gm_check_load(long ret, int err, bool fired)
+{
+	(void)fired;
+	gm_close();
+	if (ret < 0) {
+		if (!clean_errno(err))
+			return -1;
+		if (mod_loaded(gm_name) || access(gm_path, F_OK) == 0) {
+			diag("a failed load left the module or %s", gm_path);
+			return -1;
+		}
+		return 0;
+	}
+	if (access(gm_path, F_OK)) {
+		diag("loaded, but no %s", gm_path);
+		return -1;
+	}
+	return 0;
+}
+
+static int gm_setup_loaded(void)
+{
+	gm_close();
+	if (!mod_loaded(gm_name) && mod_load(gm_name, gm_params))
+		return -1;
+	/* with a file opened and closed, so there is state to tear down */
+	gm_fd = open(gm_path, O_RDWR | O_CLOEXEC);
+	if (gm_fd < 0 || write(gm_fd, "state", 5) != 5)
+		return -1;
+	gm_close();
+	return 0;
+}
+
+static long gm_op_unload(void)
+{
+	return syscall(SYS_delete_module, gm_name, O_NONBLOCK);
+}
+
+static int gm_check_unload(long ret, int err, bool fired)
+{
+	(void)fired;
+	if (ret == 0) {
+		if (mod_loaded(gm_name) || access(gm_path, F_OK) == 0) {
+			diag("unloaded, but the module or %s is still there",
+			     gm_path);
+			return -1;
+		}
+		return 0;
+	}
+	return clean_errno(err) && mod_loaded(gm_name) ? 0 : -1;
+}
+
+static void gm_teardown(void)
+{
+	gm_close();
+}
+
+static void sweep_load_unload(const char *name, const char *params,
+			      const char *path)
+{
+	static const struct sweep load = {
+		"insmod", gm_setup_unloaded, gm_op_load, gm_check_load,
+		gm_teardown
+	};
+	static const struct sweep unload = {
+		"rmmod", gm_setup_loaded, gm_op_unload, gm_check_unload,
+		gm_teardown
+	};
+
+	gm_name = name;
+	gm_params = params;
+	gm_path = path;
+	run_sweep(name, &load);
+	run_sweep(name, &unload);
+	mod_ensure_unloaded(name);
+}
+
+/* ---- rust_proc_ram_file -------------------------------------------------- */
+
+#define RPF		"rust_proc_ram_file"
+#define RPF_PATH	"/proc/rust-proc-file"
+#define RPF_PARAMS	"max_size=1048576"
+#define RPF_MAX		65536
+
+/* the file's contents as they must be */
+static unsigned char rpf_model[RPF_MAX], rpf_data[RPF_MAX];
+static size_t rpf_size;
+static int rpf_fd = -1;
+static struct { long off; size_t len; int kind; } rpf_op;
+enum { RPF_PWRITE, RPF_APPEND, RPF_WRITEV, RPF_PREAD, RPF_TRUNC, RPF_OPEN };
+
+static void rpf_close(void)
+{
+	if (rpf_fd >= 0)
+		close(rpf_fd);
+	rpf_fd = -1;
+}
+
+static void rpf_apply(long off, const unsigned char *p, size_t n)
+{
+	if (off + n > rpf_size) {
+		if ((size_t)off > rpf_size)
+			memset(rpf_model + rpf_size, 0, off - rpf_size);
+		rpf_size = off + n;
+	}
+	memcpy(rpf_model + off, p, n);
+}
+
+/* The file must be the model: size (stat) and every byte. */
+static int rpf_verify(void)
+{
+	struct stat st;
+	ssize_t n;
+	int fd = open(RPF_PATH, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || fstat(fd, &st)) {
+		diag("verify: open/stat: %s", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	n = pread(fd, rpf_data, sizeof(rpf_data), 0);
+	close(fd);
+	if ((size_t)st.st_size != rpf_size || n != (ssize_t)rpf_size) {
+		diag("verify: size %lld, read %zd bytes, want %zu",
+		     (long long)st.st_size, n, rpf_size);
+		return -1;
+	}
+	for (n = 0; (size_t)n < rpf_size; n++) {
+		if (rpf_data[n] != rpf_model[n]) {
+			diag("verify: byte %zd is %#x, want %#x", n,
+			     rpf_data[n], rpf_model[n]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Start: 6000 bytes at 0 (pages 0-1), a hole (page 2), 100 bytes at
+ * 12288 (page 3).
+ */
+static int rpf_setup(void)
+{
+	int fd;
+
+	rpf_close();
+	if (!mod_loaded(RPF) && mod_load(RPF, RPF_PARAMS))
+		return -1;
+	fd = open(RPF_PATH, O_RDWR | O_TRUNC | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rpf_size = 0;
+	fill(rq_buf, 6000, 1);
+	if (pwrite(fd, rq_buf, 6000, 0) != 6000)
+		return close(fd), -1;
+	rpf_apply(0, rq_buf, 6000);
+	fill(rq_buf, 100, 2);
+	if (pwrite(fd, rq_buf, 100, 12288) != 100)
+		return close(fd), -1;
+	rpf_apply(12288, rq_buf, 100);
+	close(fd);
+	if (rpf_op.kind == RPF_OPEN || rpf_op.kind == RPF_TRUNC)
+		return 0;
+	rpf_fd = open(RPF_PATH, (rpf_op.kind == RPF_APPEND ?
+				 O_WRONLY | O_APPEND : O_RDWR) | O_CLOEXEC);
+	fill(rq_buf, rpf_op.len, 3);
+	return rpf_fd;
+}
+
+static long rpf_do(void)
+{
+	struct iovec iov[3];
+
+	switch (rpf_op.kind) {
+	case RPF_PWRITE:
+		return pwrite(rpf_fd, rq_buf, rpf_op.len, rpf_op.off);
+	case RPF_APPEND:
+		return write(rpf_fd, rq_buf, rpf_op.len);
+	case RPF_WRITEV:
+		iov[0].iov_base = rq_buf;
+		iov[0].iov_len = 1000;
+		iov[1].iov_base = rq_buf + 1000;
+		iov[1].iov_len = 0;
+		iov[2].iov_base = rq_buf + 1000;
+		iov[2].iov_len = rpf_op.len - 1000;
+		return pwritev(rpf_fd, iov, 3, rpf_op.off);
+	case RPF_PREAD:
+		return pread(rpf_fd, rpf_data, rpf_op.len, rpf_op.off);
+	case RPF_TRUNC:
+		rpf_fd = open(RPF_PATH, O_RDWR | O_TRUNC | O_CLOEXEC);
+		return rpf_fd;
+	default:
+		rpf_fd = open(RPF_PATH, O_RDWR | O_CLOEXEC);
+		return rpf_fd;
+	}
+}
+
+static int rpf_check(long ret, int err, bool fired)
+{
+	long off = rpf_op.kind == RPF_APPEND ? (long)rpf_size : rpf_op.off;
+
+	(void)fired;
+	if (ret < 0 && !clean_errno(err))
+		return -1;
+	switch (rpf_op.kind) {
+	case RPF_PWRITE:
+	case RPF_APPEND:
+	case RPF_WRITEV:
+		/* all, or a short write saying how much, or nothing */
+		if (ret == 0 || ret > (long)rpf_op.len)
+			return -1;
+		if (ret > 0)
+			rpf_apply(off, rq_buf, ret);
+		break;
+	case RPF_PREAD:
+		if (ret > (long)rpf_op.len ||
+		    (ret > 0 && memcmp(rpf_data, rpf_model + off, ret))) {
+			diag("pread returned %ld bytes not matching the file",
+			     ret);
+			return -1;
+		}
+		break;
+	case RPF_TRUNC:
+		if (ret >= 0)
+			rpf_size = 0;
+		break;
+	}
+	rpf_close();
+	return rpf_verify();
+}
+
+static void rpf_teardown(void)
+{
+	rpf_close();
+}
+
+static void sweep_rust_proc_ram_file(void)
+{
+	static const struct {
+		const char *name;
+		long off;
+		size_t len;
+		int kind;
+	} ops[] = {
+		{ "open", 0, 0, RPF_OPEN },
+		{ "open O_TRUNC", 0, 0, RPF_TRUNC },
+		{ "pwrite 5000 over data (pages 0-1)", 500, 5000, RPF_PWRITE },
+		{ "pwrite 5000 from data into the hole", 7000, 5000, RPF_PWRITE },
+		{ "pwrite 9000 past the end", 20000, 9000, RPF_PWRITE },
+		{ "write O_APPEND 3000", 0, 3000, RPF_APPEND },
+		{ "pwritev 3 pieces over data and hole", 4000, 6000, RPF_WRITEV },
+		{ "pread 9000 across data and hole", 2000, 9000, RPF_PREAD },
+	};
+	struct sweep s = { NULL, rpf_setup, rpf_do, rpf_check, rpf_teardown };
+	unsigned int i;
+
+	mod_ensure_unloaded(RPF);
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		rpf_op.off = ops[i].off;
+		rpf_op.len = ops[i].len;
+		rpf_op.kind = ops[i].kind;
+		s.name = ops[i].name;
+		run_sweep(RPF, &s);
+	}
+	rpf_close();
+	sweep_load_unload(RPF, RPF_PARAMS, RPF_PATH);
+}
+
+/* ---- rustecho ------------------------------------------------------------ */
+
+#define RE		"rustecho"
+#define RE_DEV		"/dev/rustecho"
+#define RE_PARAMS	"verbose=0 max_size=1048576"
+
+static int re_fd = -1;
+static size_t re_old_len = 3000, re_op_len;
+static int re_op_kind;		/* 0 write, 1 writev, 2 read, 3 open */
+
+static void re_close(void)
+{
+	if (re_fd >= 0)
+		close(re_fd);
+	re_fd = -1;
+}
+
+static int re_setup(void)
+{
+	re_close();
+	if (!mod_loaded(RE) && mod_load(RE, RE_PARAMS))
+		return -1;
+	re_fd = open(RE_DEV, O_RDWR | O_CLOEXEC);
+	fill(rq_buf, re_old_len, 5);
+	if (re_fd < 0 || write(re_fd, rq_buf, re_old_len) != (ssize_t)re_old_len)
+		return -1;
+	if (re_op_kind == 3) {
+		re_close();
+		return 0;
+	}
+	fill(rq_buf, re_op_len, 6);
+	return 0;
+}
+
+static long re_do(void)
+{
+	struct iovec iov[2] = {
+		{ rq_buf, 7 }, { rq_buf + 7, re_op_len - 7 },
+	};
+
+	switch (re_op_kind) {
+	case 0:
+		return write(re_fd, rq_buf, re_op_len);
+	case 1:
+		return writev(re_fd, iov, 2);
+	case 2:
+		return pread(re_fd, rq_got, sizeof(rq_got), 0);
+	default:
+		re_fd = open(RE_DEV, O_RDWR | O_CLOEXEC);
+		return re_fd;
+	}
+}
+
+/* the device holds the old message or, after a write, the new one */
+static int re_check(long ret, int err, bool fired)
+{
+	bool replaced = re_op_kind <= 1 && ret == (long)re_op_len;
+	size_t want = replaced ? re_op_len : re_old_len;
+	ssize_t n;
+	int fd;
+
+	(void)fired;
+	if (ret < 0 && !clean_errno(err))
+		return -1;
+	if (re_op_kind <= 1 && ret >= 0 && !replaced)
+		return -1;		/* a write is all or nothing */
+	if (re_op_kind == 2 && ret >= 0) {
+		fill(rq_buf, re_old_len, 5);
+		if (ret != (long)re_old_len || memcmp(rq_got, rq_buf, ret))
+			return -1;
+	}
+	re_close();
+	fd = open(RE_DEV, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	n = pread(fd, rq_got, sizeof(rq_got), 0);
+	close(fd);
+	fill(rq_buf, want, replaced ? 6 : 5);
+	if (n != (ssize_t)want || memcmp(rq_got, rq_buf, want)) {
+		diag("the device holds %zd bytes, not the %s %zu", n,
+		     replaced ? "new" : "old", want);
+		return -1;
+	}
+	return 0;
+}
+
+static void re_teardown(void)
+{
+	re_close();
+}
+
+static void sweep_rustecho(void)
+{
+	static const struct {
+		const char *name;
+		size_t len;
+		int kind;
+	} ops[] = {
+		{ "open", 0, 3 },
+		{ "write 100 bytes", 100, 0 },
+		{ "write 65536 bytes", 65536, 0 },
+		{ "writev 2 pieces, 5000 bytes", 5000, 1 },
+		{ "read", 0, 2 },
+	};
+	struct sweep s = { NULL, re_setup, re_do, re_check, re_teardown };
+	unsigned int i;
+
+	mod_ensure_unloaded(RE);
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		re_op_len = ops[i].len;
+		re_op_kind = ops[i].kind;
+		s.name = ops[i].name;
+		run_sweep(RE, &s);
+	}
+	re_close();
+	sweep_load_unload(RE, RE_PARAMS, RE_DEV);
+}
+
+/* ---- mydevice ------------------------------------------------------------ */
+
+#define MD		"mydevice"
+#define MD_DEV		"/dev/mydevice"
+/* the ioctl numbers of include/uapi/linux/mydevice.h */
+#define MD_SET_VALUE	_IOW('J', 2, __u32)
+#define MD_GET_VALUE	_IOR('J', 5, __u32)
+#define MD_COPY_BUF	_IOW('J', 4, struct { __u64 ptr; __u64 len; })
+
+static int md_fd = -1;
+static int md_op_kind;	/* 0 write, 1 read, 2 SET_VALUE, 3 COPY_BUF, 4 open */
+static struct { __u64 ptr; __u64 len; } md_ub;
+static __u32 md_val;
+
+static void md_close(void)
+{
+	if (md_fd >= 0)
+		close(md_fd);
+	md_fd = -1;
+}
+
+/* empty the ring; returns its bytes in rq_got, and how many */
+static ssize_t md_drain(void)
+{
+	int fd = open(MD_DEV, O_RDWR | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, rq_got, 4096);
+	close(fd);
+	return n;
+}
+
+/* the ring starts with 100 known bytes */
+static int md_setup(void)
+{
+	md_close();
+	if (!mod_loaded(MD) && mod_load(MD, ""))
+		return -1;
+	if (md_drain() < 0)
+		return -1;
+	md_fd = open(MD_DEV, O_RDWR | O_CLOEXEC);
+	fill(rq_buf, 100, 7);
+	if (md_fd < 0 || write(md_fd, rq_buf, 100) != 100)
+		return -1;
+	if (md_op_kind == 4)
+		md_close();
+	fill(rq_buf + 100, 100, 8);
+	md_ub.ptr = (unsigned long)(rq_buf + 100);
+	md_ub.len = 100;
+	md_val = 0;
+	return 0;
+}
+
+static long md_do(void)
+{
+	switch (md_op_kind) {
+	case 0:
+		return write(md_fd, rq_buf + 100, 100);
+	case 1:
+		return read(md_fd, rq_got, 60);
+	case 2:
+		md_val = 42;
+		return ioctl(md_fd, MD_SET_VALUE, &md_val);
+	case 3:
+		return ioctl(md_fd, MD_COPY_BUF, &md_ub);
+	default:
+		md_fd = open(MD_DEV, O_RDWR | O_CLOEXEC);
+		return md_fd;
+	}
+}
+
+/* the ring holds exactly what the result says it should */
+static int md_check(long ret, int err, bool fired)
+{
+	unsigned char want[256];
+	size_t wlen = 100;
+	ssize_t n;
+	__u32 v = 0;
+
+	(void)fired;
+	if (ret < 0 && !clean_errno(err))
+		return -1;
+	fill(want, 100, 7);
+	switch (md_op_kind) {
+	case 0:
+		if (ret > 0)
+			memcpy(want + 100, rq_buf + 100, ret), wlen += ret;
+		break;
+	case 1:
+		if (ret > 0) {
+			if (memcmp(rq_got, want, ret))
+				return -1;
+			memmove(want, want + ret, 100 - ret);
+			wlen -= ret;
+		}
+		break;
+	case 2:
+		if (ioctl(md_fd, MD_GET_VALUE, &v) ||
+		    v != (ret == 0 ? 42U : 0U)) {
+			diag("value %u after SET_VALUE returned %ld", v, ret);
+			return -1;
+		}
+		break;
+	case 3:
+		if (ret >= 0) {
+			if (ret != 100)
+				return -1;
+			memcpy(want, rq_buf + 100, 100);
+		}
+		break;
+	}
+	md_close();
+	n = md_drain();
+	if (n != (ssize_t)wlen || memcmp(rq_got, want, wlen)) {
+		diag("the ring holds %zd bytes, want %zu", n, wlen);
+		return -1;
+	}
+	return 0;
+}
+
+static void md_teardown(void)
+{
+	md_close();
+}
+
+static void sweep_mydevice(void)
+{
+	static const struct {
+		const char *name;
+		int kind;
+	} ops[] = {
+		{ "open", 4 },
+		{ "write 100 bytes", 0 },
+		{ "read 60 bytes", 1 },
+		{ "ioctl SET_VALUE", 2 },
+		{ "ioctl COPY_BUF", 3 },
+	};
+	struct sweep s = { NULL, md_setup, md_do, md_check, md_teardown };
+	unsigned int i;
+
+	mod_ensure_unloaded(MD);
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		md_op_kind = ops[i].kind;
+		s.name = ops[i].name;
+		run_sweep(MD, &s);
+	}
+	md_close();
+	sweep_load_unload(MD, "", MD_DEV);
+}
+
 /* ---- main --------------------------------------------------------------- */
 
 static const struct {
@@ -608,6 +1178,9 @@ static const struct {
 	void (*run)(void);
 } modules[] = {
 	{ RQ, sweep_rustqueue },
+	{ RPF, sweep_rust_proc_ram_file },
+	{ RE, sweep_rustecho },
+	{ MD, sweep_mydevice },
 };
 
 static bool wanted(const char *name, int argc, char **argv)

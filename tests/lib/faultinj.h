@@ -219,7 +219,8 @@ static bool fi_is_report(const char *t)
  * looks like a kernel report (empty if none).  A "Call Trace:" counts as
  * a report unless it belongs to an injected failure's stack dump or an
  * allocation failure warning (which an injected failure may cause).
- * Returns the number of injected failures seen.
+ * Returns the number of injected failures seen (not counting those our
+ * own disarming took).
  */
 static int fi_collect(void)
 {
@@ -251,7 +252,6 @@ static int fi_collect(void)
 			*end = '\0';
 
 		if (strstr(t, "FAULT_INJECTION: forcing a failure")) {
-			injected++;
 			excused++;
 			in_dump = 1;
 			cap[0] = first[0] = modframe[0] = '\0';
@@ -299,6 +299,8 @@ static int fi_collect(void)
 			char site[FI_SITE_LEN];
 			char *slash;
 
+			if (in_dump == 1)
+				injected++;
 			if (in_dump == 1 && f[0]) {
 				/* "fn+0x1a/0x90 [mod]" -> "fn+0x1a [mod]" */
 				snprintf(site, sizeof(site), "%s: %s",
