@@ -261,12 +261,12 @@ out:
 static loff_t rpf_seek_data_hole(struct rpf_store *st, loff_t offset,
 				 int whence)
 {
-	pgoff_t idx = offset >> PAGE_SHIFT;
-	pgoff_t last = (st->size - 1) >> PAGE_SHIFT;
+	pgoff_t idx = offset >> PAGE_SHIFT, last;
 	loff_t pos;
 
 	if (offset >= st->size)
 		return -ENXIO;
+	last = (st->size - 1) >> PAGE_SHIFT;
 
 	if (whence == SEEK_DATA) {
 		if (!xa_find(&st->pages, &idx, last, XA_PRESENT))

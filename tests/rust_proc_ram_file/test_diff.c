@@ -118,8 +118,11 @@ static bool diverged(const char *what, struct res d, struct res r)
 	return false;
 }
 
+static struct res last;		/* for -v */
+
 static bool same(const char *what, struct res d, struct res r)
 {
+	last = d;
 	if (d.ret == r.ret && d.err == r.err)
 		return true;
 	return diverged(what, d, r);
@@ -220,6 +223,7 @@ static bool op_open(int i)
 	snprintf(opdesc, sizeof(opdesc), "slot %d: open(%s)", i, flagstr(fl));
 	d = DO(open(DUT, fl));
 	r = DO(open(REF, fl));
+	last = d;
 	s->d = d.ret;
 	s->r = r.ret;
 	s->flags = fl;
@@ -500,7 +504,10 @@ static bool run_sequence(int nops)
 			good = op_fstat(s, i);
 		}
 		if (verbose)
-			printf("#   %s\n", opdesc);
+			printf("#   %s = %lld%s%s\n", opdesc, last.ret,
+			       last.ret < 0 ? " " : "",
+			       last.ret < 0 ? strerror(last.err) : "");
+		last = (struct res){ 0, 0 };
 		ops_checked++;
 	}
 	for (k = 0; k < SLOTS; k++)
