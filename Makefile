@@ -117,8 +117,10 @@ demo: deps
 bench: deps
 	tests/vm/vmrun -k 6.12 -s 2 --icount -t 3600 -- /bench/run $(BENCHES)
 
+# CMD reaches the shell through the environment, so any quoting survives
+vm-run: export CMD := $(CMD)
 vm-run: deps
-	tests/vm/vmrun -k $(KERNEL) -- '$(CMD)'
+	tests/vm/vmrun -k $(KERNEL) -- "$$CMD"
 
 shell: deps
 	tests/vm/vmrun -k $(KERNEL) --shell
