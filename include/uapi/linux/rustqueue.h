@@ -105,19 +105,36 @@ struct rustqueue_info {
 
 #define RUSTQUEUE_IOC_MAGIC	0xB9
 
-/* Read the queue's state and statistics. */
+/**
+ * RUSTQUEUE_IOC_GET_INFO - read the queue's state and statistics
+ *
+ * Fills a &struct rustqueue_info; its flags are the calling open file's.
+ */
 #define RUSTQUEUE_IOC_GET_INFO	_IOR(RUSTQUEUE_IOC_MAGIC, 0, struct rustqueue_info)
-/* Set this open file's mode: RUSTQUEUE_F_*; unknown bits: EINVAL. */
+/**
+ * RUSTQUEUE_IOC_SET_FLAGS - set this open file's mode
+ *
+ * Takes a __u32 of RUSTQUEUE_F_* bits; unknown bits: EINVAL.
+ */
 #define RUSTQUEUE_IOC_SET_FLAGS	_IOW(RUSTQUEUE_IOC_MAGIC, 1, __u32)
-/* Read this open file's mode. */
+/**
+ * RUSTQUEUE_IOC_GET_FLAGS - read this open file's mode
+ *
+ * Stores a __u32 of RUSTQUEUE_F_* bits.
+ */
 #define RUSTQUEUE_IOC_GET_FLAGS	_IOR(RUSTQUEUE_IOC_MAGIC, 2, __u32)
-/*
- * Drop every queued message; returns how many were dropped.  Needs a file
- * open for writing (else EBADF).
+/**
+ * RUSTQUEUE_IOC_FLUSH - drop every queued message
+ *
+ * Needs a file open for writing (else EBADF).
+ *
+ * Return: how many messages were dropped.
  */
 #define RUSTQUEUE_IOC_FLUSH	_IO(RUSTQUEUE_IOC_MAGIC, 3)
-/*
- * Change the capacity, 1-65536 (else EINVAL).  Needs CAP_SYS_ADMIN (else
+/**
+ * RUSTQUEUE_IOC_SET_CAPACITY - change the queue's capacity
+ *
+ * Takes a __u32, 1-65536 (else EINVAL).  Needs CAP_SYS_ADMIN (else
  * EPERM).  Shrinking below the number of queued messages fails with EBUSY
  * and changes nothing: no queued message is ever dropped by a resize.
  */
