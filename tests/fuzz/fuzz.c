@@ -106,6 +106,9 @@ struct worker {
 
 static struct worker fz_w[MAX_THREADS];
 
+/* what this thread is doing, for the crash report */
+static __thread int fz_cur_op = -1;
+
 /* ---- helpers ------------------------------------------------------------ */
 
 static uint64_t rnd(uint64_t *s)		/* xorshift64* */
@@ -323,6 +326,7 @@ static void do_op(struct worker *w, int op, bool child)
 	long ret;
 	int fd, slot, n;
 
+	fz_cur_op = op;
 	switch (op) {
 	case OP_OPEN:
 		slot = below(s, MAX_FDS);
@@ -429,6 +433,7 @@ static void do_op(struct worker *w, int op, bool child)
 		break;
 	}
 	atomic_fetch_add(&fz_op_count[op], 1);
+	fz_cur_op = -1;
 }
 
 static void *worker_main(void *arg)
@@ -495,6 +500,22 @@ static void *unloader_main(void *arg)
 static void on_kick(int sig)
 {
 	(void)sig;
+}
+
+/* a crash of the fuzzer itself: say where, then die of it */
+static void on_crash(int sig, siginfo_t *si, void *uc)
+{
+	char msg[160];
+	int n;
+
+	(void)uc;
+	n = snprintf(msg, sizeof(msg),
+		     "Bail out! fuzz: signal %d at address %p during operation %d\n",
+		     sig, si->si_addr, fz_cur_op);
+	if (write(1, msg, n) < 0)
+		_exit(3);
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 /*
@@ -616,6 +637,11 @@ int main(int argc, char **argv)
 		bail_out("mprotect: %s", strerror(errno));
 
 	sigaction(SIGUSR1, &sa, NULL);		/* no SA_RESTART */
+	sa.sa_handler = NULL;
+	sa.sa_sigaction = on_crash;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGSEGV, &sa, NULL);
+	sigaction(SIGBUS, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = 0; i < (unsigned int)fz_threads; i++) {
@@ -639,10 +665,11 @@ int main(int argc, char **argv)
 		usleep(200000);
 	}
 	atomic_store(&fz_stop, 1);
+	/* the kicker first: it signals the workers, which must exist */
+	pthread_join(kicker, NULL);
 	for (i = 0; i < (unsigned int)fz_threads; i++)
 		pthread_join(fz_w[i].thread, NULL);
 	pthread_join(unloader, NULL);
-	pthread_join(kicker, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	secs = t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 
