@@ -10,6 +10,10 @@
 #   make lint                  checkpatch --strict, sparse, W=1 only
 #   make bench                 benchmarks against Linux's own mechanisms
 #   make deps                  install what the above need (Debian 12)
+#   make install [KDIR=...]    modules into /lib/modules/<release>/extra/ + depmod
+#   make uninstall [KDIR=...]  take them out again (or KREL=<release>)
+#   make dkms-install          the sources under DKMS, built for every kernel
+#   make dkms-remove           out of DKMS again
 #
 # Modules are built out of the source tree, one directory per kernel:
 # build/<kernelrelease>/<module>/<module>.ko.
@@ -47,7 +51,7 @@ TOOL_BIN := $(patsubst tools/%.c,$(GUEST)/bin/%,$(TOOL_SRC))
 HDRS	 := $(wildcard include/uapi/linux/*.h tests/lib/*.h)
 
 .PHONY: all modules guest-programs tools check lint demo vm-run shell deps bench \
-	clean debug-kernel
+	clean debug-kernel install uninstall dkms-install dkms-remove
 
 all: modules guest-programs
 
@@ -94,6 +98,44 @@ $(GUEST)/bench/run: bench/run
 $(GUEST)/bin/%: tools/%.c $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(UCFLAGS) -o $@ $< $(ULDFLAGS)
+
+# make install: kbuild's modules_install puts every module at
+# $(INSTALL_MOD_PATH)/lib/modules/<release>/$(INSTALL_MOD_DIR)/<module>/
+# (compressed as the kernel's own modules are), for KDIR's kernel; then
+# depmod, which kbuild skips for a headers-only KDIR, so that modprobe
+# finds them.  INSTALL_MOD_PATH=DIR stages them under DIR instead.
+# make uninstall removes exactly those files; it needs only the release
+# (KREL=..., read from KDIR by default).
+INSTALL_MOD_DIR	?= extra
+# Debian's headers have no signing key: kbuild's attempt to sign (6.12)
+# fails with a screenful of SSL errors.  Unsigned modules load where
+# signatures are not enforced; use DKMS (which signs) where they are.
+NOSIGN	= $(if $(wildcard $(KDIR)/certs/signing_key.x509),,CONFIG_MODULE_SIG_ALL=)
+INSTALLED	= $(abspath $(INSTALL_MOD_PATH))/lib/modules/$(KREL)/$(INSTALL_MOD_DIR)
+DEPMOD		= depmod $(if $(INSTALL_MOD_PATH),-b $(abspath $(INSTALL_MOD_PATH))) $(KREL)
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(MODOUT) INSTALL_MOD_DIR=$(INSTALL_MOD_DIR) \
+		INSTALL_MOD_PATH=$(abspath $(INSTALL_MOD_PATH)) $(NOSIGN) \
+		modules_install
+	$(DEPMOD)
+
+uninstall:
+	@test -n "$(KREL)" || { \
+		echo "no kernel release: pass KDIR=... or KREL=..." >&2; exit 1; }
+	@for m in $(MODULE_DIRS); do \
+		rm -fv "$(INSTALLED)/$$m/$$m.ko" "$(INSTALLED)/$$m/$$m.ko."*; \
+		rmdir "$(INSTALLED)/$$m" 2>/dev/null || true; done
+	@rmdir "$(INSTALLED)" 2>/dev/null || true
+	$(DEPMOD)
+
+# DKMS (dkms.conf): builds and installs for every kernel with headers now,
+# and for kernels installed later
+dkms-install: deps
+	scripts/rustmods-dkms install
+
+dkms-remove:
+	scripts/rustmods-dkms remove
 
 deps:
 	scripts/deps

@@ -1,0 +1,113 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# test_install.sh (host): make install and make uninstall, without DKMS.
+#   1. staged: INSTALL_MOD_PATH=<temporary dir>, against the 6.12 headers
+#   2. for real, as root, into /lib/modules/<release>/extra/ of the 6.1
+#      kernel, which is installed but not running here: modprobe's index
+#      (modules.dep, read with modinfo -k) finds every module after
+#      install, none after uninstall.  Nothing is loaded.
+# Leaves nothing behind, also when it fails or is interrupted.
+set -uo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$top/tests/lib/tap.sh"
+cd "$top"
+
+mapfile -t modules < <(for d in */Kbuild; do echo "${d%/Kbuild}"; done)
+stage=$(mktemp -d)
+real_dir=
+cleanup() {
+	rm -rf "$stage"
+	[ -n "$real_dir" ] && make -s uninstall KREL="$real_rel" >/dev/null 2>&1
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# indexed MODDIR MODULE: MODULE's path in MODDIR/modules.dep (relative to
+# MODDIR), nothing when it is not indexed
+indexed() {
+	sed -n "s|^\([^:]*/$2\.ko[.a-z]*\):.*|\1|p" "$1/modules.dep"
+}
+
+# check_installed MODDIR RELEASE WHAT: every module under MODDIR/extra,
+# with RELEASE's vermagic, and in MODDIR/modules.dep
+check_installed() {
+	local dir=$1 rel=$2 m ko vm bad=
+	for m in "${modules[@]}"; do
+		ko=$(ls "$dir/extra/$m/$m.ko"* 2>/dev/null | head -n 1)
+		if [ -z "$ko" ]; then
+			bad="$bad $m(missing)"
+			continue
+		fi
+		vm=$(modinfo -F vermagic "$ko")
+		[ "${vm%% *}" = "$rel" ] || bad="$bad $m(vermagic '$vm')"
+		[ "$(indexed "$dir" "$m")" = "${ko#"$dir"/}" ] || bad="$bad $m(not in modules.dep)"
+	done
+	[ -z "$bad" ]
+	ok $? "$3: every module in $dir/extra/<module>/, vermagic $rel, in modules.dep${bad:+ -- wrong:$bad}"
+}
+
+# check_removed MODDIR WHAT: none of it left, files or index entries
+check_removed() {
+	local dir=$1 m left=
+	for m in "${modules[@]}"; do
+		ls "$dir/extra/$m/$m.ko"* >/dev/null 2>&1 && left="$left $m.ko"
+		[ -n "$(indexed "$dir" "$m")" ] && left="$left $m(modules.dep)"
+	done
+	[ ! -e "$dir/extra" ] || left="$left extra/"
+	[ -z "$left" ]
+	ok $? "$2: nothing left in $dir (extra/ gone, modules.dep without them)${left:+ -- left:$left}"
+}
+
+# --- 1. staged ----------------------------------------------------------
+eval "$(tests/vm/kernels 6.12)" || { echo "Bail out! no 6.12 kernel (scripts/deps)"; exit 1; }
+make -s install KDIR="$KDIR" INSTALL_MOD_PATH="$stage" >"$stage.log" 2>&1
+st=$?
+ok $st "make install KDIR=<6.12> INSTALL_MOD_PATH=<dir>"
+[ $st = 0 ] || sed 's/^/#   /' "$stage.log"
+check_installed "$stage/lib/modules/$KREL" "$KREL" "staged"
+make -s uninstall KDIR="$KDIR" INSTALL_MOD_PATH="$stage" >"$stage.log" 2>&1
+st=$?
+ok $st "make uninstall KDIR=<6.12> INSTALL_MOD_PATH=<dir>"
+[ $st = 0 ] || sed 's/^/#   /' "$stage.log"
+check_removed "$stage/lib/modules/$KREL" "staged"
+rm -f "$stage.log"
+
+# --- 2. for real, into a kernel that is not running ------------------------
+eval "$(tests/vm/kernels 6.1)" || { echo "Bail out! no 6.1 kernel (scripts/deps)"; exit 1; }
+real_rel=$KREL
+dir=/lib/modules/$real_rel
+if [ "$(id -u)" != 0 ]; then
+	for i in 1 2 3 4 5; do ok 0 "# SKIP real install: needs root"; done
+elif [ "$real_rel" = "$(uname -r)" ]; then
+	# never touch the running kernel's modules
+	for i in 1 2 3 4 5; do ok 0 "# SKIP real install: $real_rel is running"; done
+elif [ -e "$dir/extra" ]; then
+	ok 1 "$dir/extra does not exist yet (someone's installation: make uninstall KREL=$real_rel)"
+	done_testing
+	exit 1
+else
+	real_dir=$dir
+	out=$(make -s install KDIR="$KDIR" 2>&1)
+	st=$?
+	ok $st "make install KDIR=<6.1> (not the running kernel)"
+	[ $st = 0 ] || sed 's/^/#   /' <<<"$out"
+	check_installed "$dir" "$real_rel" "6.1"
+	bad=
+	for m in "${modules[@]}"; do
+		modinfo -k "$real_rel" -F filename "$m" 2>/dev/null | grep -q "^$dir/extra/" ||
+			bad="$bad $m"
+	done
+	[ -z "$bad" ]
+	ok $? "modinfo -k $real_rel <module> finds every module in extra/${bad:+ -- not:$bad}"
+	# uninstall needs only the release, not the headers
+	out=$(make -s uninstall KREL="$real_rel" 2>&1)
+	st=$?
+	ok $st "make uninstall KREL=$real_rel"
+	[ $st = 0 ] || sed 's/^/#   /' <<<"$out"
+	real_dir=
+	check_removed "$dir" "6.1"
+fi
+
+done_testing
