@@ -4,8 +4,8 @@
 #                              [MODULES='a b' builds only those]
 #   make check                 lints + the test suite on every kernel (CI)
 #   make demo                  the seeds' walkthroughs in a guest
-#   make vm-run CMD='...'      run a command in a guest   [KERNEL=6.1|6.12|debug]
-#   make shell                 interactive guest shell     [KERNEL=6.1|6.12|debug]
+#   make vm-run CMD='...'      run a command in a guest   [KERNEL=6.1|6.12|6.12-rt|debug]
+#   make shell                 interactive guest shell     [KERNEL=6.1|6.12|6.12-rt|debug]
 #   make debug-kernel          build (once, cached) the kernel with KASAN & co.
 #   make lint                  checkpatch --strict, sparse, W=1 only
 #   make bench                 benchmarks against Linux's own mechanisms
@@ -20,7 +20,7 @@
 
 KDIR	?= /lib/modules/$(shell uname -r)/build
 KERNEL	?= 6.12
-KERNELS	?= 6.1 6.12 debug
+KERNELS	?= 6.1 6.12 6.12-rt debug
 
 B	:= build
 GUEST	:= $(B)/guest
