@@ -43,5 +43,22 @@ ok $? "vmrun: a crashed guest is reported (status $rc: hung or no exit status)"
 [ "$took" -lt 60 ]
 ok $? "vmrun: ... and killed, not waited on (${took}s for -t 20)"
 
+# make shell: an interactive guest shell on the terminal; answer its prompt
+coproc GUEST { timeout 120 "$vmrun" --no-build --shell 2>&1; }
+prompt=1 seen=1
+while IFS= read -r -d '#' -t 100 chunk <&"${GUEST[0]}"; do
+	case "$chunk" in *'guest:~') prompt=0; break ;; esac
+done
+if [ "$prompt" = 0 ]; then
+	echo 'echo shell-works-$((2 + 3))' >&"${GUEST[1]}"
+	while IFS= read -r -t 60 line <&"${GUEST[0]}"; do
+		case "$line" in shell-works-5*) seen=0; break ;; esac
+	done
+	echo exit >&"${GUEST[1]}"
+fi
+wait "$GUEST_PID" 2>/dev/null
+ok "$prompt" "vmrun --shell: a guest shell prompt on the terminal"
+ok "$seen" "vmrun --shell: runs what is typed at it"
+
 echo "1..$n"
 [ "$failed" = 0 ]
