@@ -19,6 +19,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "tap.h"
+
 #ifndef MODULE_DIR
 #define MODULE_DIR "/root"
 #endif
@@ -65,6 +67,63 @@ static inline void mod_ensure_unloaded(const char *name)
 {
 	if (mod_loaded(name))
 		mod_unload(name);
+}
+
+/* (Re)load NAME.ko with PARAMS; a test that cannot do so stops here. */
+static inline void mod_reload_or_bail(const char *name, const char *params)
+{
+	int ret;
+
+	mod_ensure_unloaded(name);
+	ret = mod_load(name, params);
+	if (ret)
+		bail_out("cannot load %s %s: %s", name, params ? params : "",
+			 strerror(-ret));
+}
+
+/* Unload NAME; a test that cannot do so stops here. */
+static inline void mod_unload_or_bail(const char *name)
+{
+	int ret = mod_unload(name);
+
+	if (ret)
+		bail_out("cannot unload %s: %s", name, strerror(-ret));
+}
+
+static inline int kmsg_open(void);
+static inline char *kmsg_collect(int fd);
+static inline bool log_has(const char *log, const char *needle);
+
+/* Parameters a module must refuse, and what it must log about them */
+struct refusal {
+	const char *params;
+	const char *log;
+};
+
+/*
+ * Each of the N refusals: loading NAME with its parameters fails with
+ * EINVAL, leaves the module unloaded and logs a line containing its text.
+ * One TAP line each.
+ */
+static inline void mod_check_refusals(const char *name,
+				      const struct refusal *r, size_t n)
+{
+	size_t i;
+
+	mod_ensure_unloaded(name);
+	for (i = 0; i < n; i++) {
+		int k = kmsg_open();
+		int ret = mod_load(name, r[i].params);
+		char *log = kmsg_collect(k);
+
+		ok(ret == -EINVAL && !mod_loaded(name) &&
+		   log_has(log, r[i].log),
+		   "%s refused with EINVAL and a clear message", r[i].params);
+		if (ret == 0)
+			mod_unload(name);
+		free(log);
+		close(k);
+	}
 }
 
 /*

@@ -15,16 +15,6 @@
 #define MOD "rustqueue"
 #define BP (RUSTQUEUE_F_BLOCK | RUSTQUEUE_F_PACKET)
 
-static void load(const char *params)
-{
-	int ret;
-
-	mod_ensure_unloaded(MOD);
-	ret = mod_load(MOD, params);
-	if (ret)
-		bail_out("load %s %s: %s", MOD, params, strerror(-ret));
-}
-
 struct io {
 	const char *path;
 	unsigned int mode;
@@ -357,7 +347,7 @@ static void test_blocking_param(void)
 	unsigned int flags = 99;
 	int fd;
 
-	load("blocking=1 verbose=0");
+	mod_reload_or_bail(MOD, "blocking=1 verbose=0");
 	fd = open(DEV, O_RDONLY);
 	ioctl(fd, RUSTQUEUE_IOC_GET_FLAGS, &flags);
 	is_int(flags, RUSTQUEUE_F_BLOCK, "blocking=1: new opens wait");
@@ -373,14 +363,17 @@ static void test_blocking_param(void)
 
 static void test_instances(void)
 {
+	static const struct refusal bad[] = {
+		{ "instances=0", "instances=0 is out of range 1-64" },
+		{ "instances=65", "instances=65 is out of range 1-64" },
+	};
 	char path[32], procbuf[2048], buf[16];
 	int fd[3], i, k, good = 1;
 	unsigned int v = 4;
 	char *log;
 
-	is_int(mod_load(MOD, "instances=0"), -EINVAL, "instances=0: EINVAL");
-	is_int(mod_load(MOD, "instances=65"), -EINVAL, "instances=65: EINVAL");
-	load("instances=3");
+	mod_check_refusals(MOD, bad, 2);
+	mod_reload_or_bail(MOD, "instances=3");
 	ok(access(DEV, F_OK) == -1, "instances=3: no " DEV);
 	for (i = 0; i < 3; i++) {
 		snprintf(path, sizeof(path), "/dev/rustqueue%d", i);
@@ -414,7 +407,7 @@ static void test_instances(void)
 
 int main(void)
 {
-	load("verbose=0");
+	mod_reload_or_bail(MOD, "verbose=0");
 	test_blocking_read();
 	test_blocking_write();
 	test_nonblock();

@@ -267,13 +267,8 @@ static void test_stats(void)
 
 int main(void)
 {
-	int ret;
-
 	test_abi();
-	mod_ensure_unloaded(MOD);
-	ret = mod_load(MOD, "verbose=0");
-	if (ret)
-		bail_out("load %s: %s", MOD, strerror(-ret));
+	mod_reload_or_bail(MOD, "verbose=0");
 	test_flags();
 	test_unknown();
 	test_packet();
@@ -281,8 +276,7 @@ int main(void)
 	test_fionread_stream();
 	test_flush();
 	test_capacity();
-	mod_unload(MOD);
-	mod_load(MOD, "verbose=0");
+	mod_reload_or_bail(MOD, "verbose=0");
 	test_stats();
 	is_int(mod_unload(MOD), 0, "unload");
 	return done_testing();

@@ -14,24 +14,6 @@
 #define DEV RUSTQUEUE_DEVICE
 #define MOD "rustqueue"
 
-static void load_or_bail(const char *params)
-{
-	int ret;
-
-	mod_ensure_unloaded(MOD);
-	ret = mod_load(MOD, params);
-	if (ret)
-		bail_out("cannot load %s %s: %s", MOD, params, strerror(-ret));
-}
-
-static void unload_or_bail(void)
-{
-	int ret = mod_unload(MOD);
-
-	if (ret)
-		bail_out("cannot unload %s: %s", MOD, strerror(-ret));
-}
-
 /* write one message on a fresh open; returns write()'s result */
 static ssize_t put(const void *buf, size_t len)
 {
@@ -78,9 +60,7 @@ static int drain(void)
 
 static void test_bad_params(void)
 {
-	static const struct {
-		const char *params, *log;
-	} bad[] = {
+	static const struct refusal bad[] = {
 		{ "max_messages=0", "max_messages=0 is out of range" },
 		{ "max_messages=65537", "max_messages=65537 is out of range" },
 		{ "max_msg_size=0", "max_msg_size=0 is out of range" },
@@ -88,22 +68,8 @@ static void test_bad_params(void)
 		{ "max_messages=abc", "invalid for parameter `max_messages'" },
 		{ "max_messages=-1", "invalid for parameter `max_messages'" },
 	};
-	unsigned int i;
 
-	mod_ensure_unloaded(MOD);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int k = kmsg_open();
-		int ret = mod_load(MOD, bad[i].params);
-		char *log = kmsg_collect(k);
-
-		ok(ret == -EINVAL && !mod_loaded(MOD) &&
-		   log_has(log, bad[i].log),
-		   "%s refused with EINVAL and a clear message", bad[i].params);
-		if (ret == 0)
-			mod_unload(MOD);
-		free(log);
-		close(k);
-	}
+	mod_check_refusals(MOD, bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 static void test_load(void)
@@ -463,7 +429,7 @@ static void test_memcg(void)
 		skip("no memory cgroup", "memcg charging");
 		return;
 	}
-	load_or_bail("max_messages=256 max_msg_size=65536 verbose=0");
+	mod_reload_or_bail(MOD, "max_messages=256 max_msg_size=65536 verbose=0");
 	snprintf(buf, sizeof(buf), "%d", getpid());
 	if (write_str("/sys/fs/cgroup/rqtest/cgroup.procs", buf))
 		bail_out("cannot join %s", cg);
@@ -509,7 +475,7 @@ static void test_memcg(void)
 	ok(m2 >= 512 << 10, "closing them frees their pending messages (-%lld KiB)",
 	   m2 >> 10);
 
-	unload_or_bail();
+	mod_unload_or_bail(MOD);
 	m3 = cg_current(cg);
 	ok(m3 - m0 < 1LL << 20, "unload frees the 240 queued messages (%+lld KiB vs start)",
 	   (m3 - m0) >> 10);

@@ -178,9 +178,7 @@ int main(int argc, char **argv)
 		per_prod = atoi(argv[3]);
 	}
 	for (ret = 0; ret < 2; ret++) {
-		mod_ensure_unloaded(MOD);
-		if (mod_load(MOD, "verbose=0"))
-			bail_out("cannot load %s", MOD);
+		mod_reload_or_bail(MOD, "verbose=0");
 		run(ret);
 		is_int(mod_unload(MOD), 0, "unload");
 	}
