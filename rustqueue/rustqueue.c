@@ -34,6 +34,8 @@
  * count against the capacity (count + nspare <= capacity), so a queue
  * never holds more than capacity buffers; they stay charged to the
  * cgroup that allocated them, and flush, resize and unload free them.
+ * (A buffer a writer holds while it copies or waits is the writer's, as
+ * a freshly allocated one would be.)
  *
  * Wake-ups: blocked readers sleep exclusively on q->readq and blocked
  * writers on q->writeq.  Each enqueued message wakes one reader, each
@@ -197,8 +199,6 @@ static void rq_queue_init(struct rq_queue *q, unsigned int capacity,
 	INIT_LIST_HEAD(&q->spare);
 	q->capacity = capacity;
 	q->max_msg_size = max_msg_size;
-	atomic_set(&q->waiting_readers, 0);
-	atomic_set(&q->waiting_writers, 0);
 	init_waitqueue_head(&q->readq);
 	init_waitqueue_head(&q->writeq);
 }
@@ -524,7 +524,7 @@ static ssize_t rq_read_stream(struct file *file, struct rq_file *rf,
 		if (!IS_ERR(msg)) {
 			unsigned int left = rq_release(q, msg, false);
 
-			rf->msg = msg;
+			WRITE_ONCE(rf->msg, msg);
 			rf->pos = 0;
 			rq_log(dev, "dequeued (%u remaining)\n", left);
 			break;
