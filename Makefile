@@ -48,7 +48,7 @@ BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(GUEST)/bench/%,$(BENCH_SRC))
 TOOL_SRC := $(wildcard tools/*.c)
 TOOL_BIN := $(patsubst tools/%.c,$(GUEST)/bin/%,$(TOOL_SRC))
-HDRS	 := $(wildcard include/uapi/linux/*.h tests/lib/*.h)
+HDRS	 := $(wildcard include/uapi/linux/*.h tests/lib/*.h tests/*/*.h)
 
 .PHONY: all modules guest-programs tools check lint demo vm-run shell deps bench \
 	clean debug-kernel install uninstall dkms-install dkms-remove
