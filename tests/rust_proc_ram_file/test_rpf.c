@@ -461,6 +461,75 @@ static void test_concurrent_writes(void)
 	is_int(bad, 0, "O_APPEND: every record whole and in place");
 }
 
+/* threads sharing one open file: the kernel's f_pos rules */
+static int shared_fd;
+
+static void *shared_writer(void *arg)
+{
+	struct wr *w = arg;
+	char rec[REC];
+	int k;
+
+	memset(rec, 'a' + w->id, REC);
+	rec[0] = '0' + w->id;
+	for (k = 0; k < NREC; k++)
+		if (write(shared_fd, rec, REC) != REC)
+			w->fails++;
+	return NULL;
+}
+
+static void *shared_reader(void *arg)
+{
+	struct wr *w = arg;
+	char rec[REC];
+	ssize_t n;
+
+	while ((n = read(shared_fd, rec, REC)) > 0)
+		w->fails += n;		/* here: bytes read */
+	return NULL;
+}
+
+static void test_shared_fd(void)
+{
+	static unsigned char all[NTHR * NREC * REC + PG];
+	pthread_t t[NTHR];
+	struct wr w[NTHR];
+	long long fails = 0, bad = 0, bytes = 0;
+	int i;
+
+	shared_fd = xopen(F, O_RDWR | O_TRUNC);
+	for (i = 0; i < NTHR; i++) {
+		w[i] = (struct wr){ i, 0 };
+		pthread_create(&t[i], NULL, shared_writer, &w[i]);
+	}
+	for (i = 0; i < NTHR; i++) {
+		pthread_join(t[i], NULL);
+		fails += w[i].fails;
+	}
+	is_int(fails, 0, "one fd, %d threads: %d write()s of %d bytes each", NTHR, NREC, REC);
+	is_int(lseek(shared_fd, 0, SEEK_CUR), NTHR * NREC * REC,
+	       "the shared position advanced by every write");
+	is_int(slurp(F, all, sizeof(all)), NTHR * NREC * REC, "no write landed on another");
+	for (i = 0; i < NTHR * NREC; i++) {
+		unsigned char *r = all + (long)i * REC;
+		int id = r[0] - '0';
+
+		bad += id < 0 || id >= NTHR || !all_bytes(r + 1, REC - 1, 'a' + id);
+	}
+	is_int(bad, 0, "every record whole and in place");
+	lseek(shared_fd, 0, SEEK_SET);
+	for (i = 0; i < NTHR; i++) {
+		w[i] = (struct wr){ i, 0 };
+		pthread_create(&t[i], NULL, shared_reader, &w[i]);
+	}
+	for (i = 0; i < NTHR; i++) {
+		pthread_join(t[i], NULL);
+		bytes += w[i].fails;
+	}
+	is_int(bytes, NTHR * NREC * REC, "%d threads reading one fd read each byte once", NTHR);
+	close(shared_fd);
+}
+
 /* readers never see half of a write, even across pages */
 #define SPAN	(3 * PG)
 
@@ -547,7 +616,8 @@ static void test_memcg(void)
 	diag("memory.current: %lld, 8 MiB written %lld, O_TRUNC %lld, 60 sparse bytes %lld, unloaded %lld",
 	     base, full, trunc, sparse, gone);
 	ok(full - base >= 8 << 20, "8 MiB written: the cgroup is charged >= 8 MiB");
-	ok(full - trunc >= 8 << 20, "O_TRUNC uncharges them");
+	/* charges move in per-CPU batches of 64 pages: allow 2 CPUs' worth */
+	ok(trunc - base < 512 << 10, "O_TRUNC uncharges them (back within 512 KiB)");
 	ok(sparse - trunc < 1 << 20,
 	   "a byte in each of 60 MiB costs under 1 MiB (charges come in 256 KiB batches)");
 	ok(gone - trunc < 256 << 10, "unload frees what was left (within 256 KiB)");
@@ -613,6 +683,7 @@ int main(void)
 	test_differences();
 	test_times_and_ftruncate();
 	test_concurrent_writes();
+	test_shared_fd();
 	test_untorn();
 	test_unload_frees();
 	test_max_size();
