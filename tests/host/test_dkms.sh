@@ -28,6 +28,15 @@ if [ "$(id -u)" != 0 ]; then
 	exit 0
 fi
 
+# One at a time on this machine: another make check (maybe in another
+# checkout) may be running test_dkms.sh or test_install.sh right now, and
+# both change the same /lib/modules/<release> (and the dkms tree).
+exec 9>/run/lock/rustmods-host-install.lock
+if ! flock -w 1800 9; then
+	echo "Bail out! another install test held /run/lock/rustmods-host-install.lock for 30 minutes"
+	exit 1
+fi
+
 # --- dkms.conf names every module, at the place make modules builds it --
 # (dkms sources dkms.conf with bash, with $kernelver set: so do we)
 conf=$(kernelver=REL kernel_source_dir=KDIR bash -c '

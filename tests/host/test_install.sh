@@ -15,6 +15,15 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$top"
 
 mapfile -t modules < <(for d in */Kbuild; do echo "${d%/Kbuild}"; done)
+
+# One at a time on this machine: another make check (maybe in another
+# checkout) may be running test_dkms.sh or test_install.sh right now, and
+# both change the same /lib/modules/<release> (and the dkms tree).
+exec 9>/run/lock/rustmods-host-install.lock
+if ! flock -w 1800 9; then
+	echo "Bail out! another install test held /run/lock/rustmods-host-install.lock for 30 minutes"
+	exit 1
+fi
 stage=$(mktemp -d)
 real_dir=
 cleanup() {
