@@ -66,6 +66,8 @@
 
 #include "kmod_compat.h"
 
+#define RQ_VERSION "2.0"
+
 static unsigned int max_messages = RUSTQUEUE_DEF_MAX_MESSAGES;
 module_param(max_messages, uint, 0444);
 MODULE_PARM_DESC(max_messages,
@@ -731,6 +733,7 @@ static int rq_proc_show(struct seq_file *m, void *v)
 {
 	unsigned int i;
 
+	seq_puts(m, "version: " RQ_VERSION "\n");
 	seq_puts(m, "queue count capacity max_msg_size bytes enqueued dequeued rejected_full rejected_size flushed high_watermark waiting_readers waiting_writers\n");
 	for (i = 0; i < rq_ndevs; i++) {
 		struct rq_queue *q = &rq_devs[i].q;
@@ -855,4 +858,4 @@ module_exit(rq_exit);
 MODULE_DESCRIPTION("rustqueue - a bounded FIFO message queue");
 MODULE_AUTHOR("rustmods developers");
 MODULE_LICENSE("GPL");
-MODULE_VERSION("2.0");
+MODULE_VERSION(RQ_VERSION);

@@ -256,6 +256,7 @@ static void test_stats(void)
 
 	read_file("/proc/rustqueue", procbuf, sizeof(procbuf));
 	snprintf(want, sizeof(want),
+		 "version: 2.0\n"
 		 "queue count capacity max_msg_size bytes enqueued dequeued rejected_full rejected_size flushed high_watermark waiting_readers waiting_writers\n"
 		 "rustqueue 0 16 4096 0 17 4 2 1 13 16 0 0\n");
 	ok(!strcmp(procbuf, want), "/proc/rustqueue shows the same figures");
