@@ -44,6 +44,8 @@
 
 #include "kmod_compat.h"
 
+#define RE_VERSION "1.0"
+
 static unsigned int max_size = RUSTECHO_DEF_MAX_SIZE;
 module_param(max_size, uint, 0444);
 MODULE_PARM_DESC(max_size,
@@ -223,6 +225,7 @@ static int re_proc_show(struct seq_file *m, void *v)
 {
 	unsigned int i;
 
+	seq_puts(m, "version: " RE_VERSION "\n");
 	seq_printf(m, "instances: %u\n", instances);
 	seq_printf(m, "max_size: %u\n", max_size);
 	for (i = 0; i < instances; i++) {
@@ -669,4 +672,4 @@ module_exit(re_exit);
 MODULE_DESCRIPTION("rustecho - a character device that echoes data back");
 MODULE_AUTHOR("rustmods developers");
 MODULE_LICENSE("GPL");
-MODULE_VERSION("1.0");
+MODULE_VERSION(RE_VERSION);

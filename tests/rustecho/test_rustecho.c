@@ -293,7 +293,8 @@ static void test_stats(void)
 
 	read_file(RUSTECHO_PROC, text, sizeof(text));
 	{
-		/* every line is "key: value" with a decimal value */
+		/* every line is "key: value" with a decimal value, but
+		 * the first, "version: <MODULE_VERSION>" */
 		char *line = text;
 		int lines = 0, good = 0;
 
@@ -305,15 +306,17 @@ static void test_stats(void)
 			*eol = '\0';
 			colon = strstr(line, ": ");
 			lines++;
-			if (colon && colon > line &&
+			if (lines == 1)
+				good += !strncmp(line, "version: ", 9);
+			else if (colon && colon > line &&
 			    !memchr(line, ' ', colon - line)) {
 				strtoll(colon + 2, &end, 10);
 				good += end > colon + 2 && *end == '\0';
 			}
 			line = eol + 1;
 		}
-		is_int(lines, 9, "/proc/rustecho has 2 + 7 lines");
-		is_int(good, lines, "each one \"key: decimal\"");
+		is_int(lines, 10, "/proc/rustecho has 3 + 7 lines");
+		is_int(good, lines, "version, then each one \"key: decimal\"");
 	}
 	unload_or_bail();
 	ok(access(RUSTECHO_PROC, F_OK) == -1 && errno == ENOENT,
