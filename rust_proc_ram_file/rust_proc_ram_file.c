@@ -147,8 +147,13 @@ static ssize_t rpf_store_write(struct rpf_store *st, const char __user *buf,
 				clear_highpage(page);
 		}
 
+		/*
+		 * Not copy_from_user(): on a fault it zeroes what it could
+		 * not copy, which here would be file data.  The caller has
+		 * checked access_ok().
+		 */
 		kaddr = kmap_local_page(page);
-		left = copy_from_user(kaddr + off, buf + done, n);
+		left = __copy_from_user(kaddr + off, buf + done, n);
 		kunmap_local(kaddr);
 
 		if (fresh) {
@@ -187,6 +192,8 @@ static ssize_t rpf_write(struct file *file, const char __user *buf,
 
 	if (!count)
 		return 0;
+	if (!access_ok(buf, count))	/* vfs_write() checked; we rely on it */
+		return -EFAULT;
 	if (down_write_killable(&st->lock))
 		return -EINTR;
 

@@ -303,6 +303,40 @@ static void test_rlimit(void)
 	unlink(REF);
 }
 
+/*
+ * A write that faults part way over existing data: what was not copied
+ * must stay as it was (copy_from_user() would have zeroed it).  Compared
+ * with tmpfs, at a page-aligned and an unaligned offset.
+ */
+static void test_fault_over_data(char *map)
+{
+	static unsigned char got[2][4 * PG];
+	const char *const files[] = { F, REF };
+	long long ret[2][2];
+	int i, j;
+
+	for (i = 0; i < 2; i++) {
+		for (j = 0; j < 2; j++) {
+			int fd = xopen(files[i], O_RDWR | O_CREAT | O_TRUNC);
+
+			memset(got[i], 'o', 4 * PG);
+			pwrite(fd, got[i], 4 * PG, 0);
+			ret[i][j] = pwrite(fd, map, 2 * PG, j ? 100 : PG);
+			memset(got[i], 0, 4 * PG);
+			pread(fd, got[i], 4 * PG, 0);
+			close(fd);
+		}
+	}
+	is_int(ret[0][0], PG, "a write faulting after a page, over data: short, one page");
+	is_int(ret[0][1], PG, "the same at an unaligned offset");
+	ok(all_bytes(got[0], 100, 'o') && all_bytes(got[0] + 100, PG, 'm') &&
+	   all_bytes(got[0] + PG + 100, 3 * PG - 100, 'o'),
+	   "the data the write did not reach is intact");
+	ok(!memcmp(ret[0], ret[1], sizeof(ret[0])) && !memcmp(got[0], got[1], 4 * PG),
+	   "results and contents as on tmpfs");
+	unlink(REF);
+}
+
 /* faults: nothing is changed by a buffer that faults at once */
 static void test_faults(void)
 {
@@ -322,6 +356,7 @@ static void test_faults(void)
 	is_int(pread(fd, buf, 4, 0), 4, "the data is intact");
 	ok(!memcmp(buf, "mmmm", 4), "reads mmmm");
 	close(fd);
+	test_fault_over_data(map);
 	munmap(map, 2 * PG);
 }
 
