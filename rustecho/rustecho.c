@@ -54,7 +54,7 @@ MODULE_PARM_DESC(max_size,
 static unsigned int instances = 1;
 module_param(instances, uint, 0444);
 MODULE_PARM_DESC(instances,
-		 "Number of devices, 1-64: 1 is /dev/rustecho, N>1 /dev/rustecho0..N-1");
+		 "Number of devices, 1-64 (default 1: /dev/rustecho; N>1: /dev/rustecho0..N-1)");
 
 static ushort mode = 0600;
 module_param(mode, ushort, 0444);

@@ -32,3 +32,4 @@ module_exit(rustecho_skeleton_exit);
 MODULE_DESCRIPTION("rustecho skeleton - loads and unloads, nothing more");
 MODULE_AUTHOR("rustmods developers");
 MODULE_LICENSE("GPL");
+MODULE_VERSION("1.0");

@@ -44,13 +44,22 @@
 #define RUSTECHO_STATE_MAGIC		"RUSTECHO"
 #define RUSTECHO_STATE_VERSION		1
 
+/**
+ * struct rustecho_state_hdr - header of the state file
+ * @magic: RUSTECHO_STATE_MAGIC, not NUL-terminated
+ * @version: RUSTECHO_STATE_VERSION
+ * @count: number of records that follow, one per instance
+ * @payload: size in bytes of everything after the header
+ * @crc: CRC-32 of the header with @crc set to 0, then the payload
+ * @reserved: 0
+ */
 struct rustecho_state_hdr {
 	__u8	magic[8];
 	__le32	version;
 	__le32	count;
 	__le64	payload;
 	__le32	crc;
-	__le32	reserved;	/* 0 */
+	__le32	reserved;
 };
 
 #endif /* _UAPI_LINUX_RUSTECHO_H */
