@@ -608,8 +608,13 @@ static void test_stress(void)
 	time_t deadline = time(NULL) + 120;
 	void *ret;
 
-	for (i = 0; i < STRESS_WRITERS; i++)
-		pthread_create(&t[i], NULL, stress_writer, (void *)(uintptr_t)(i + 1));
+	for (i = 0; i < STRESS_WRITERS; i++) {
+		int err = pthread_create(&t[i], NULL, stress_writer,
+					 (void *)(uintptr_t)(i + 1));
+
+		if (err)
+			bail_out("pthread_create: %s", strerror(err));
+	}
 	while (total < STRESS_WRITERS * STRESS_BYTES && time(NULL) < deadline) {
 		ssize_t n = read(fd, buf, 1 + total % sizeof(buf));
 

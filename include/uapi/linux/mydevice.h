@@ -7,24 +7,8 @@
  * ioctls, all with magic 'J'.  Each command is recognised by its whole
  * number (direction, size, type and nr together); any other number,
  * including a known nr with another direction or size, fails with ENOTTY.
- *
- *   PING          does nothing and succeeds
- *   GET_VERSION   stores MYDEVICE_VERSION
- *   SET_VALUE     sets the value of this open file (each open() has its
- *                 own, initially 0); logs "mydevice: received value: N"
- *   GET_VALUE     stores the value of this open file
- *   TRANSFORM     replaces the u32 with twice its value (modulo 2^32)
- *   INCREMENT     replaces the u32 with its value plus one (modulo 2^32)
- *   SET_COUNTER   sets the counter shared by every open file (initially 0)
- *   GET_COUNTER   stores the shared counter
- *   NEGATE_POINT  negates both coordinates; -2^31 stays -2^31
- *   COPY_BUF      replaces the contents of the byte buffer (the one read()
- *                 drains) with the first min(len, MYDEVICE_BUF_SIZE) bytes
- *                 at ptr; returns how many bytes it stored.  len 0 empties
- *                 the buffer.
- *
- * An argument pointer, or COPY_BUF's ptr, that faults gives EFAULT and
- * changes nothing.
+ * An argument pointer that faults gives EFAULT and changes nothing.  The
+ * structures have one layout for 32-bit and 64-bit programs.
  *
  * read() and write() use a byte buffer of MYDEVICE_BUF_SIZE bytes shared
  * by every open file: write() appends as many bytes as fit and returns
@@ -32,10 +16,8 @@
  * bytes from the front and returns 0 (end of file) when it is empty.
  * The device is a stream: lseek(), pread() and pwrite() give ESPIPE.
  *
- * The value of an open file also appears in /proc/<pid>/fdinfo/<fd> as a
- * line "value:\t<N>".
- *
- * The structures have one layout for 32-bit and 64-bit programs.
+ * Each open file has a value (see MYDEVICE_IOC_SET_VALUE), which also
+ * appears in /proc/<pid>/fdinfo/<fd> as a line "value:\t<N>".
  */
 #ifndef _UAPI_LINUX_MYDEVICE_H
 #define _UAPI_LINUX_MYDEVICE_H
@@ -53,28 +35,98 @@
 
 #define MYDEVICE_IOC_MAGIC	'J'
 
+/**
+ * struct mydevice_point - a point, for MYDEVICE_IOC_NEGATE_POINT
+ * @x: the x coordinate
+ * @y: the y coordinate
+ */
 struct mydevice_point {
 	__s32 x;
 	__s32 y;
 };
 
+/**
+ * struct mydevice_userbuf - bytes in the caller's memory, for
+ * MYDEVICE_IOC_COPY_BUF
+ * @ptr: their address
+ * @len: how many; at most MYDEVICE_BUF_SIZE of them are used
+ */
 struct mydevice_userbuf {
-	__u64 ptr;		/* user address of the bytes */
-	__u64 len;		/* how many; at most MYDEVICE_BUF_SIZE are used */
+	__u64 ptr;
+	__u64 len;
 };
 
 /* The ioctl lab (seed 001) */
+
+/**
+ * MYDEVICE_IOC_PING - do nothing, successfully
+ *
+ * The argument is ignored.
+ */
 #define MYDEVICE_IOC_PING	  _IO(MYDEVICE_IOC_MAGIC, 0)
+/**
+ * MYDEVICE_IOC_GET_VERSION - read the interface version
+ *
+ * Stores a __u32, MYDEVICE_VERSION.
+ */
 #define MYDEVICE_IOC_GET_VERSION  _IOR(MYDEVICE_IOC_MAGIC, 1, __u32)
+/**
+ * MYDEVICE_IOC_SET_VALUE - set this open file's value
+ *
+ * Takes a __u32.  Every open file has its own value, 0 after open().
+ * Logs "mydevice: received value: N".
+ */
 #define MYDEVICE_IOC_SET_VALUE	  _IOW(MYDEVICE_IOC_MAGIC, 2, __u32)
+/**
+ * MYDEVICE_IOC_TRANSFORM - double a number
+ *
+ * Replaces the __u32 with twice its value, modulo 2^32.
+ */
 #define MYDEVICE_IOC_TRANSFORM	  _IOWR(MYDEVICE_IOC_MAGIC, 3, __u32)
+/**
+ * MYDEVICE_IOC_GET_VALUE - read this open file's value
+ *
+ * Stores a __u32: what MYDEVICE_IOC_SET_VALUE last set on this open file.
+ */
 #define MYDEVICE_IOC_GET_VALUE	  _IOR(MYDEVICE_IOC_MAGIC, 5, __u32)
 
 /* The reading and writing lab (seed 000), part 1 */
+
+/**
+ * MYDEVICE_IOC_INCREMENT - add one to a number
+ *
+ * Replaces the __u32 with its value plus one, modulo 2^32.
+ */
 #define MYDEVICE_IOC_INCREMENT	  _IOWR(MYDEVICE_IOC_MAGIC, 0, __u32)
+/**
+ * MYDEVICE_IOC_SET_COUNTER - set the counter shared by every open file
+ *
+ * Takes a __u32.  The counter is 0 when the module loads.
+ */
 #define MYDEVICE_IOC_SET_COUNTER  _IOW(MYDEVICE_IOC_MAGIC, 1, __u32)
+/**
+ * MYDEVICE_IOC_GET_COUNTER - read the counter shared by every open file
+ *
+ * Stores a __u32.
+ */
 #define MYDEVICE_IOC_GET_COUNTER  _IOR(MYDEVICE_IOC_MAGIC, 2, __u32)
+/**
+ * MYDEVICE_IOC_NEGATE_POINT - negate both coordinates of a point
+ *
+ * Replaces a &struct mydevice_point with its negation, in two's
+ * complement: -2^31 stays -2^31.
+ */
 #define MYDEVICE_IOC_NEGATE_POINT _IOWR(MYDEVICE_IOC_MAGIC, 3, struct mydevice_point)
+/**
+ * MYDEVICE_IOC_COPY_BUF - fill the byte buffer from the caller's memory
+ *
+ * Takes a &struct mydevice_userbuf and replaces the contents of the byte
+ * buffer behind read() with the first min(len, MYDEVICE_BUF_SIZE) bytes
+ * at ptr; len 0 empties it.  A ptr that faults: EFAULT, and the buffer is
+ * unchanged.
+ *
+ * Return: the number of bytes stored.
+ */
 #define MYDEVICE_IOC_COPY_BUF	  _IOW(MYDEVICE_IOC_MAGIC, 4, struct mydevice_userbuf)
 
 #endif /* _UAPI_LINUX_MYDEVICE_H */
