@@ -36,6 +36,7 @@
 #include <linux/proc_fs.h>
 #include <linux/rwsem.h>
 #include <linux/sched/signal.h>
+#include <linux/seq_file.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <linux/xarray.h>
@@ -43,6 +44,8 @@
 #include "kmod_compat.h"
 
 #define RPF_NAME	"rust-proc-file"
+#define RPF_INFO	"rust-proc-file-info"
+#define RPF_VERSION	"1.0"
 /*
  * World-writable on purpose: seed 003 creates the file 0666, a scratch
  * file anyone may use.  Its size is bounded by max_size and its pages are
@@ -61,6 +64,7 @@ struct rpf_store {
 	loff_t size;
 	unsigned long nr_pages;
 	struct proc_dir_entry *pde;	/* set under lock before any op */
+	struct proc_dir_entry *info;
 };
 
 static struct rpf_store rpf_store;
@@ -347,6 +351,19 @@ static const struct proc_ops rpf_proc_ops = {
 	.proc_mmap	= rpf_mmap,
 };
 
+/* /proc/rust-proc-file-info: the module's version and the store's state */
+static int rpf_info_show(struct seq_file *m, void *v)
+{
+	struct rpf_store *st = m->private;
+
+	if (down_read_killable(&st->lock))
+		return -EINTR;
+	seq_printf(m, "version: %s\nsize: %lld\npages: %lu\nmax_size: %llu\n",
+		   RPF_VERSION, st->size, st->nr_pages, max_size);
+	up_read(&st->lock);
+	return 0;
+}
+
 static int __init rpf_init(void)
 {
 	struct rpf_store *st = &rpf_store;
@@ -372,6 +389,13 @@ static int __init rpf_init(void)
 		pr_err("cannot create /proc/%s\n", RPF_NAME);
 		return -ENOMEM;
 	}
+	st->info = proc_create_single_data(RPF_INFO, 0444, NULL,
+					   rpf_info_show, st);
+	if (!st->info) {
+		pr_err("cannot create /proc/%s\n", RPF_INFO);
+		proc_remove(st->pde);
+		return -ENOMEM;
+	}
 	pr_info("Loaded /proc/%s\n", RPF_NAME);
 	return 0;
 }
@@ -382,6 +406,7 @@ static void __exit rpf_exit(void)
 	unsigned long n;
 
 	/* waits for callers inside our proc_ops; none can enter after it */
+	proc_remove(st->info);
 	proc_remove(st->pde);
 	n = rpf_free_pages(st);
 	pr_info("Removed /proc/%s (%lu pages freed)\n", RPF_NAME, n);
@@ -393,4 +418,4 @@ module_exit(rpf_exit);
 MODULE_DESCRIPTION("rust_proc_ram_file - /proc/rust-proc-file, a regular file in RAM");
 MODULE_AUTHOR("rustmods developers");
 MODULE_LICENSE("GPL");
-MODULE_VERSION("1.0");
+MODULE_VERSION(RPF_VERSION);

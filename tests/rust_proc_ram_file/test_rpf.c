@@ -663,6 +663,7 @@ static void test_memcg(void)
 /* unload frees every page and says how many */
 static void test_unload_frees(void)
 {
+	char info[256], want[256], ver[32];
 	int k, fd;
 	char *log;
 
@@ -672,6 +673,16 @@ static void test_unload_frees(void)
 	pwrite(fd, "b", 1, 5 * PG - 1);
 	pwrite(fd, "c", 1, 1 << 20);
 	close(fd);
+	read_file("/sys/module/" MOD "/version", ver, sizeof(ver));
+	ver[strcspn(ver, "\n")] = '\0';
+	snprintf(want, sizeof(want),
+		 "version: %s\nsize: %ld\npages: 3\nmax_size: %d\n",
+		 ver, (1L << 20) + 1, 64 << 20);
+	read_file("/proc/rust-proc-file-info", info, sizeof(info));
+	ok(ver[0] && !strcmp(info, want),
+	   "/proc/rust-proc-file-info: version %s, size, 3 pages, max_size", ver);
+	if (strcmp(info, want))
+		diag("got:\n%s", info);
 	k = kmsg_open();
 	is_int(mod_unload(MOD), 0, "unloads");
 	log = kmsg_collect(k);
@@ -680,6 +691,8 @@ static void test_unload_frees(void)
 	free(log);
 	close(k);
 	is_errno(open(F, O_RDONLY), ENOENT, "the file is gone");
+	is_errno(open("/proc/rust-proc-file-info", O_RDONLY), ENOENT,
+		 "and so is the info file");
 	load_or_bail(NULL);
 	is_int(fsize(F), 0, "reloaded: empty");
 }
