@@ -106,7 +106,7 @@ static void run_sweep(const char *module, const struct sweep *s)
 		bad = 1;
 	}
 	total_fired += fired_n;
-	ok(!bad, "%s: %s: %u fault sites failed in turn (%u logged), all clean",
+	ok(!bad, "%s: %s: %u fault sites made to fail in turn (%u with a stack)",
 	   module, s->name, fired_n, injected_logged);
 }
 
@@ -142,6 +142,9 @@ static void fill(unsigned char *p, size_t len, unsigned int i)
 	for (k = 0; k < len; k++)
 		p[k] = (unsigned char)(i * 131 + k * 7 + (k >> 8));
 }
+
+static void sweep_load_unload(const char *name, const char *params,
+			      const char *path, const char *path2);
 
 /* ---- rustqueue ---------------------------------------------------------- */
 
@@ -358,6 +361,38 @@ static int rq_check_read(long ret, int err, bool fired)
 	return rq_drain_check();
 }
 
+/*
+ * -- packet mode: a read returns the head message whole and takes it off
+ * the queue, or fails and leaves it at the head -- */
+static int rq_setup_packet(void)
+{
+	__u32 flags = RUSTQUEUE_F_PACKET;
+
+	if (rq_setup_two())
+		return -1;
+	rq_fd = open(RQ_DEV, O_RDWR | O_CLOEXEC);
+	if (rq_fd < 0 || ioctl(rq_fd, RUSTQUEUE_IOC_SET_FLAGS, &flags))
+		return -1;
+	fill(rq_buf, rq_op_len, rq_op_seed);
+	return 0;
+}
+
+static int rq_check_packet_read(long ret, int err, bool fired)
+{
+	(void)fired;
+	if (ret >= 0) {
+		if (!rq_msg_ok(rq_got, ret, 0)) {
+			diag("packet read returned %ld bytes, not message 0", ret);
+			return -1;
+		}
+		memmove(rq_model, rq_model + 1, --rq_n * sizeof(rq_model[0]));
+	} else if (!clean_errno(err)) {
+		return -1;
+	}
+	rq_close();
+	return rq_drain_check();
+}
+
 /* -- close of a file holding a half-read message: it is freed -- */
 static int rq_setup_close(void)
 {
@@ -559,6 +594,10 @@ static void sweep_rustqueue(void)
 		    rq_check_read, rq_teardown }, 4000, 0 },
 		{ { "close a half-read message", rq_setup_close, rq_op_close,
 		    rq_check_close, rq_teardown }, 0, 0 },
+		{ { "packet mode: read", rq_setup_packet, rq_op_read,
+		    rq_check_packet_read, rq_teardown }, 8192, 1 },
+		{ { "packet mode: write 5000 bytes", rq_setup_packet,
+		    rq_op_write, rq_check_write, rq_teardown }, 5000, 1 },
 		{ { "ioctl GET_INFO", rq_setup_ioctl, rq_op_get_info,
 		    rq_check_get_info, rq_teardown }, 0, 1 },
 		{ { "ioctl SET_FLAGS", rq_setup_ioctl, rq_op_set_flags,
@@ -599,11 +638,14 @@ static void sweep_rustqueue(void)
 		ok(mod_unload(RQ) == 0 && rq_n == 0, "%s: unloads at the end", RQ);
 	else
 		ok(1, "%s: unloaded at the end", RQ);
+	/* three queues: an init that fails half-way must undo the others */
+	sweep_load_unload(RQ, "instances=3 verbose=0", "/dev/rustqueue0",
+			  "/dev/rustqueue2");
 }
 
 /* ---- any module: load and unload -------------------------------------- */
 
-static const char *gm_name, *gm_params, *gm_path;
+static const char *gm_name, *gm_params, *gm_path, *gm_path2;
 static char gm_params_buf[128];
 static int gm_fd = -1;
 
@@ -639,14 +681,16 @@ static int gm_check_load(long ret, int err, bool fired)
 	if (ret < 0) {
 		if (!clean_errno(err))
 			return -1;
-		if (mod_loaded(gm_name) || access(gm_path, F_OK) == 0) {
-			diag("a failed load left the module or %s", gm_path);
+		if (mod_loaded(gm_name) || access(gm_path, F_OK) == 0 ||
+		    access(gm_path2, F_OK) == 0) {
+			diag("a failed load left the module, %s or %s", gm_path,
+			     gm_path2);
 			return -1;
 		}
 		return 0;
 	}
-	if (access(gm_path, F_OK)) {
-		diag("loaded, but no %s", gm_path);
+	if (access(gm_path, F_OK) || access(gm_path2, F_OK)) {
+		diag("loaded, but no %s or no %s", gm_path, gm_path2);
 		return -1;
 	}
 	return 0;
@@ -674,7 +718,8 @@ static int gm_check_unload(long ret, int err, bool fired)
 {
 	(void)fired;
 	if (ret == 0) {
-		if (mod_loaded(gm_name) || access(gm_path, F_OK) == 0) {
+		if (mod_loaded(gm_name) || access(gm_path, F_OK) == 0 ||
+		    access(gm_path2, F_OK) == 0) {
 			diag("unloaded, but the module or %s is still there",
 			     gm_path);
 			return -1;
@@ -689,21 +734,27 @@ static void gm_teardown(void)
 	gm_close();
 }
 
+/* PATH (and PATH2) must exist exactly while the module is loaded */
 static void sweep_load_unload(const char *name, const char *params,
-			      const char *path)
+			      const char *path, const char *path2)
 {
-	static const struct sweep load = {
-		"insmod", gm_setup_unloaded, gm_op_load, gm_check_load,
+	char lname[160], uname[160];
+	struct sweep load = {
+		lname, gm_setup_unloaded, gm_op_load, gm_check_load,
 		gm_teardown
 	};
-	static const struct sweep unload = {
-		"rmmod", gm_setup_loaded, gm_op_unload, gm_check_unload,
+	struct sweep unload = {
+		uname, gm_setup_loaded, gm_op_unload, gm_check_unload,
 		gm_teardown
 	};
+
+	snprintf(lname, sizeof(lname), "insmod %s", params);
+	snprintf(uname, sizeof(uname), "rmmod (loaded with '%s')", params);
 
 	gm_name = name;
 	gm_params = params;
 	gm_path = path;
+	gm_path2 = path2;
 	run_sweep(name, &load);
 	run_sweep(name, &unload);
 	mod_ensure_unloaded(name);
@@ -898,7 +949,7 @@ static void sweep_rust_proc_ram_file(void)
 		run_sweep(RPF, &s);
 	}
 	rpf_close();
-	sweep_load_unload(RPF, RPF_PARAMS, RPF_PATH);
+	sweep_load_unload(RPF, RPF_PARAMS, RPF_PATH, RPF_PATH);
 }
 
 /* ---- rustecho ------------------------------------------------------------ */
@@ -1016,7 +1067,9 @@ static void sweep_rustecho(void)
 		run_sweep(RE, &s);
 	}
 	re_close();
-	sweep_load_unload(RE, RE_PARAMS, RE_DEV);
+	sweep_load_unload(RE, RE_PARAMS, RE_DEV, RE_DEV);
+	sweep_load_unload(RE, "instances=3 verbose=0", "/dev/rustecho0",
+			  "/dev/rustecho2");
 }
 
 /* ---- mydevice ------------------------------------------------------------ */
@@ -1168,7 +1221,7 @@ static void sweep_mydevice(void)
 		run_sweep(MD, &s);
 	}
 	md_close();
-	sweep_load_unload(MD, "", MD_DEV);
+	sweep_load_unload(MD, "", MD_DEV, MD_DEV);
 }
 
 /* ---- main --------------------------------------------------------------- */
