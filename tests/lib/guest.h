@@ -245,6 +245,16 @@ static inline int write_str(const char *path, const char *s)
 }
 
 /*
+ * The debug kernel (KASAN, lockdep, kmemleak...) runs everything many
+ * times slower; tests that size their work by volume do less there, for
+ * what its detectors see.  It is the kernel with kmemleak.
+ */
+static inline bool debug_kernel(void)
+{
+	return !access("/sys/kernel/debug/kmemleak", F_OK);
+}
+
+/*
  * An address that faults: a page mapped and unmapped again.  (A literal
  * like (void *)8 also faults, but the compiler sees through it.)
  */
