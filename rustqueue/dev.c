@@ -12,59 +12,39 @@
  * /proc/rustqueue.  The interface is described in
  * include/uapi/linux/rustqueue.h.
  *
+ * The queue itself (its slots, spare buffers, statistics, wait queues and
+ * their locking) is in queue.c.  This file is the device around it: the
+ * misc devices, the file operations, the ioctls, /proc/rustqueue and the
+ * module parameters.
+ *
  * Locking
- *
- * q->lock, a spinlock, protects a queue's list, counters and statistics.
- * It is never held across an allocation, a user copy or a wait: writers
- * build the message first and link it in under the lock; readers unlink
- * under the lock and copy afterwards.
- *
- * q->count counts slots: messages on the list plus messages a packet
- * reader has unlinked but not yet copied out.  A packet read releases its
- * slot only once the copy succeeded, so a reader whose copy faults puts
- * the message back at the head without ever exceeding the capacity.
  *
  * rf->lock, a mutex, serialises the stream-mode readers of one open file
  * around the message that open file holds.  Lock order: rf->lock, then
- * q->lock.
- *
- * Buffer reuse: a packet read hands the message's buffer to the queue's
- * spare list instead of freeing it, and the next write of a similar size
- * takes it from there: the hot path then does no allocation.  Spares
- * count against the capacity (count + nspare <= capacity), so a queue
- * never holds more than capacity buffers; they stay charged to the
- * cgroup that allocated them, and flush, resize and unload free them.
- * (A buffer a writer holds while it copies or waits is the writer's, as
- * a freshly allocated one would be.)
- *
- * Wake-ups: blocked readers sleep exclusively on q->readq and blocked
- * writers on q->writeq.  Each enqueued message wakes one reader, each
- * released slot one writer; pollers of that condition are all woken.
+ * the queue's q->lock (taken inside the queue's functions).  No lock of
+ * ours is held across a user copy except rf->lock, which only the open
+ * file's own readers and ioctls take.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/atomic.h>
 #include <linux/capability.h>
+#include <linux/err.h>
 #include <linux/fs.h>
-#include <linux/list.h>
 #include <linux/miscdevice.h>
-#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
-#include <linux/overflow.h>
 #include <linux/poll.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
-#include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
-#include <linux/wait.h>
 #include <asm/ioctls.h>
 #include <linux/rustqueue.h>
 
 #include "kmod_compat.h"
+#include "queue.h"
 
 #define RQ_VERSION "2.0"
 
@@ -92,36 +72,6 @@ static bool verbose = true;
 module_param(verbose, bool, 0644);
 MODULE_PARM_DESC(verbose,
 		 "Log every enqueue, dequeue and rejection (default Y)");
-
-struct rq_msg {
-	struct list_head node;
-	size_t len;
-	size_t cap;		/* room in data */
-	u8 *data;		/* inline_data, or a separate allocation */
-	u8 inline_data[];
-};
-
-struct rq_queue {
-	spinlock_t lock;		/* protects all but the atomics */
-	struct list_head msgs;
-	struct list_head spare;		/* buffers for reuse */
-	unsigned int nspare;
-	unsigned int count;		/* slots used: listed + being copied */
-	unsigned int listed;		/* messages on msgs */
-	unsigned int capacity;
-	size_t max_msg_size;
-	u64 bytes;			/* in the slots */
-	u64 enqueued;
-	u64 dequeued;
-	u64 rejected_full;
-	u64 rejected_size;
-	u64 flushed;
-	unsigned int high_watermark;
-	atomic_t waiting_readers;
-	atomic_t waiting_writers;
-	wait_queue_head_t readq;	/* readers wait for listed > 0 */
-	wait_queue_head_t writeq;	/* writers wait for count < capacity */
-};
 
 struct rq_dev {
 	struct miscdevice misc;
@@ -155,274 +105,23 @@ static unsigned int rq_ndevs;
 				rq_ndevs > 1 ? ": " : "", ##__VA_ARGS__); \
 	} while (0)
 
-/*
- * Header and data share one allocation, unless the header would push it
- * into a larger size class than the data needs alone (a 4 KiB message
- * would take 8 KiB): then the data gets an allocation of its own.
- */
-static struct rq_msg *rq_msg_alloc(size_t len)
-{
-	size_t whole = struct_size((struct rq_msg *)NULL, inline_data, len);
-	struct rq_msg *msg;
-
-	if (len < 256 || kmalloc_size_roundup(whole) <= kmalloc_size_roundup(len)) {
-		msg = kvmalloc(whole, GFP_KERNEL_ACCOUNT);
-		if (!msg)
-			return NULL;
-		msg->data = msg->inline_data;
-	} else {
-		msg = kmalloc(sizeof(*msg), GFP_KERNEL_ACCOUNT);
-		if (!msg)
-			return NULL;
-		msg->data = kvmalloc(len, GFP_KERNEL_ACCOUNT);
-		if (!msg->data) {
-			kfree(msg);
-			return NULL;
-		}
-	}
-	msg->len = len;
-	msg->cap = len;
-	return msg;
-}
-
-static void rq_msg_free(struct rq_msg *msg)
-{
-	if (msg->data != msg->inline_data)
-		kvfree(msg->data);
-	kvfree(msg);
-}
-
-static void rq_queue_init(struct rq_queue *q, unsigned int capacity,
-			  size_t max_msg_size)
-{
-	memset(q, 0, sizeof(*q));
-	spin_lock_init(&q->lock);
-	INIT_LIST_HEAD(&q->msgs);
-	INIT_LIST_HEAD(&q->spare);
-	q->capacity = capacity;
-	q->max_msg_size = max_msg_size;
-	init_waitqueue_head(&q->readq);
-	init_waitqueue_head(&q->writeq);
-}
-
-/* Wake one blocked waiter on @wq and the pollers interested in @events. */
-static void rq_wake(wait_queue_head_t *wq, __poll_t events)
-{
-	if (wq_has_sleeper(wq))
-		wake_up_poll(wq, events);
-}
-
-static bool rq_has_room(struct rq_queue *q)
-{
-	return READ_ONCE(q->count) < READ_ONCE(q->capacity);
-}
-
-static int rq_wait_readable(struct rq_queue *q)
-{
-	int ret;
-
-	atomic_inc(&q->waiting_readers);
-	ret = wait_event_interruptible_exclusive(q->readq, READ_ONCE(q->listed));
-	atomic_dec(&q->waiting_readers);
-	return ret;
-}
-
-static int rq_wait_writable(struct rq_queue *q)
-{
-	int ret;
-
-	atomic_inc(&q->waiting_writers);
-	ret = wait_event_interruptible_exclusive(q->writeq, rq_has_room(q));
-	atomic_dec(&q->waiting_writers);
-	return ret;
-}
-
-/* A buffer for a @len-byte message: a spare of about that size, or new */
-static struct rq_msg *rq_get_buffer(struct rq_queue *q, size_t len)
-{
-	struct rq_msg *msg = NULL;
-
-	if (READ_ONCE(q->nspare)) {
-		spin_lock(&q->lock);
-		msg = list_first_entry_or_null(&q->spare, struct rq_msg, node);
-		if (msg && msg->cap >= len && msg->cap <= 2 * len + 256) {
-			list_del(&msg->node);
-			q->nspare--;
-		} else {
-			msg = NULL;
-		}
-		spin_unlock(&q->lock);
-	}
-	if (!msg)
-		return rq_msg_alloc(len);
-	msg->len = len;
-	return msg;
-}
-
-/* Unlink a spare if count + nspare exceeds the capacity; q->lock held */
-static struct rq_msg *rq_trim_spare(struct rq_queue *q)
-{
-	struct rq_msg *msg;
-
-	if (q->count + q->nspare <= q->capacity)
-		return NULL;
-	msg = list_first_entry(&q->spare, struct rq_msg, node);
-	list_del(&msg->node);
-	q->nspare--;
-	return msg;
-}
-
-/* Link @msg in at the tail if there is room: the new count, or 0 if full. */
-static unsigned int rq_enqueue(struct rq_queue *q, struct rq_msg *msg)
-{
-	struct rq_msg *drop = NULL;
-	unsigned int count = 0;
-
-	spin_lock(&q->lock);
-	if (q->count < q->capacity) {
-		list_add_tail(&msg->node, &q->msgs);
-		count = q->count + 1;
-		WRITE_ONCE(q->count, count);
-		WRITE_ONCE(q->listed, q->listed + 1);
-		q->bytes += msg->len;
-		q->enqueued++;
-		if (count > q->high_watermark)
-			q->high_watermark = count;
-		drop = rq_trim_spare(q);
-	}
-	spin_unlock(&q->lock);
-	if (drop)
-		rq_msg_free(drop);
-	if (count)
-		rq_wake(&q->readq, EPOLLIN | EPOLLRDNORM);
-	return count;
-}
-
-/*
- * Unlink the head message if it fits in @room bytes.  Its slot stays
- * used until rq_release() (or rq_untake() puts it back).
- */
-static struct rq_msg *rq_take(struct rq_queue *q, size_t room)
-{
-	struct rq_msg *msg;
-
-	spin_lock(&q->lock);
-	msg = list_first_entry_or_null(&q->msgs, struct rq_msg, node);
-	if (!msg) {
-		msg = ERR_PTR(-EAGAIN);
-	} else if (msg->len > room) {
-		msg = ERR_PTR(-EMSGSIZE);
-	} else {
-		list_del(&msg->node);
-		WRITE_ONCE(q->listed, q->listed - 1);
-	}
-	spin_unlock(&q->lock);
-	return msg;
-}
-
-/* A taken message could not be copied out: back to the head with it. */
-static void rq_untake(struct rq_queue *q, struct rq_msg *msg)
-{
-	spin_lock(&q->lock);
-	list_add(&msg->node, &q->msgs);
-	WRITE_ONCE(q->listed, q->listed + 1);
-	spin_unlock(&q->lock);
-	rq_wake(&q->readq, EPOLLIN | EPOLLRDNORM);
-}
-
-/*
- * A taken message left the queue for good: free its slot.  With @recycle
- * its buffer goes to the spare list (or is freed); without, the caller
- * keeps the message.
- */
-static unsigned int rq_release(struct rq_queue *q, struct rq_msg *msg,
-			       bool recycle)
-{
-	unsigned int left;
-
-	spin_lock(&q->lock);
-	left = q->count - 1;
-	WRITE_ONCE(q->count, left);
-	q->bytes -= msg->len;
-	q->dequeued++;
-	if (recycle && left + q->nspare < q->capacity) {
-		list_add(&msg->node, &q->spare);
-		q->nspare++;
-		msg = NULL;
-	}
-	spin_unlock(&q->lock);
-	rq_wake(&q->writeq, EPOLLOUT | EPOLLWRNORM);
-	if (recycle && msg)
-		rq_msg_free(msg);
-	return left;
-}
-
-/* Drop every listed message, and the spare buffers; returns how many. */
-static unsigned int rq_flush(struct rq_queue *q)
-{
-	struct rq_msg *msg, *tmp;
-	unsigned int n;
-	LIST_HEAD(doomed);
-
-	spin_lock(&q->lock);
-	list_splice_init(&q->msgs, &doomed);
-	n = q->listed;
-	list_for_each_entry(msg, &doomed, node)
-		q->bytes -= msg->len;
-	list_splice_init(&q->spare, &doomed);
-	q->nspare = 0;
-	WRITE_ONCE(q->count, q->count - n);
-	WRITE_ONCE(q->listed, 0);
-	q->flushed += n;
-	spin_unlock(&q->lock);
-
-	list_for_each_entry_safe(msg, tmp, &doomed, node)
-		rq_msg_free(msg);
-	if (n)
-		wake_up_nr(&q->writeq, n);
-	return n;
-}
-
 static int rq_set_capacity(struct rq_dev *dev, unsigned int capacity)
 {
-	struct rq_queue *q = &dev->q;
-	struct rq_msg *msg, *tmp;
 	unsigned int old;
-	LIST_HEAD(doomed);
+	int ret;
 
 	if (!capacity || capacity > RUSTQUEUE_LIMIT_MAX_MESSAGES)
 		return -EINVAL;
-	spin_lock(&q->lock);
-	if (capacity < q->count) {
-		spin_unlock(&q->lock);
-		return -EBUSY;
-	}
-	old = q->capacity;
-	WRITE_ONCE(q->capacity, capacity);
-	while ((msg = rq_trim_spare(q)))
-		list_add(&msg->node, &doomed);
-	spin_unlock(&q->lock);
-
-	list_for_each_entry_safe(msg, tmp, &doomed, node)
-		rq_msg_free(msg);
-
-	if (capacity > old)
-		wake_up_nr(&q->writeq, capacity - old);
-	pr_info("%s: capacity changed from %u to %u messages\n",
-		dev->name, old, capacity);
-	return 0;
+	ret = rq_resize(&dev->q, capacity, &old);
+	if (!ret)
+		pr_info("%s: capacity changed from %u to %u messages\n",
+			dev->name, old, capacity);
+	return ret;
 }
 
 static ssize_t rq_reject(struct rq_dev *dev, int err)
 {
-	struct rq_queue *q = &dev->q;
-
-	spin_lock(&q->lock);
-	if (err == -ENOSPC)
-		q->rejected_full++;
-	else
-		q->rejected_size++;
-	spin_unlock(&q->lock);
+	rq_count_reject(&dev->q, err);
 	if (err == -ENOSPC)
 		rq_log(dev, "queue full, rejecting write\n");
 	return err;
@@ -601,19 +300,13 @@ static __poll_t rq_poll(struct file *file, poll_table *wait)
 /* FIONREAD: the most bytes the next read() of this open file can return */
 static int rq_next_size(struct rq_file *rf)
 {
-	struct rq_queue *q = &rf->dev->q;
-	struct rq_msg *head;
-	size_t n = 0;
+	size_t n;
 
 	mutex_lock(&rf->lock);
-	if (!(rf->flags & RUSTQUEUE_F_PACKET) && (rf->msg || rf->done)) {
+	if (!(rf->flags & RUSTQUEUE_F_PACKET) && (rf->msg || rf->done))
 		n = rf->msg ? rf->msg->len - rf->pos : 0;
-	} else {
-		spin_lock(&q->lock);
-		head = list_first_entry_or_null(&q->msgs, struct rq_msg, node);
-		n = head ? head->len : 0;
-		spin_unlock(&q->lock);
-	}
+	else
+		n = rq_head_len(&rf->dev->q);
 	mutex_unlock(&rf->lock);
 	return n;		/* at most RUSTQUEUE_LIMIT_MAX_MSG_SIZE */
 }
@@ -636,24 +329,23 @@ static int rq_set_flags(struct rq_file *rf, u32 flags)
 
 static void rq_get_info(struct rq_file *rf, struct rustqueue_info *info)
 {
-	struct rq_queue *q = &rf->dev->q;
+	struct rq_stats st;
 
+	rq_get_stats(&rf->dev->q, &st);
 	memset(info, 0, sizeof(*info));
-	spin_lock(&q->lock);
-	info->count = q->count;
-	info->capacity = q->capacity;
-	info->max_msg_size = q->max_msg_size;
-	info->bytes = q->bytes;
-	info->enqueued = q->enqueued;
-	info->dequeued = q->dequeued;
-	info->rejected_full = q->rejected_full;
-	info->rejected_size = q->rejected_size;
-	info->flushed = q->flushed;
-	info->high_watermark = q->high_watermark;
-	spin_unlock(&q->lock);
+	info->count = st.count;
+	info->capacity = st.capacity;
+	info->max_msg_size = st.max_msg_size;
+	info->bytes = st.bytes;
+	info->enqueued = st.enqueued;
+	info->dequeued = st.dequeued;
+	info->rejected_full = st.rejected_full;
+	info->rejected_size = st.rejected_size;
+	info->flushed = st.flushed;
+	info->high_watermark = st.high_watermark;
 	info->flags = READ_ONCE(rf->flags);
-	info->waiting_readers = atomic_read(&q->waiting_readers);
-	info->waiting_writers = atomic_read(&q->waiting_writers);
+	info->waiting_readers = st.waiting_readers;
+	info->waiting_writers = st.waiting_writers;
 	info->instance = rf->dev->index;
 }
 
@@ -736,26 +428,15 @@ static int rq_proc_show(struct seq_file *m, void *v)
 	seq_puts(m, "version: " RQ_VERSION "\n");
 	seq_puts(m, "queue count capacity max_msg_size bytes enqueued dequeued rejected_full rejected_size flushed high_watermark waiting_readers waiting_writers\n");
 	for (i = 0; i < rq_ndevs; i++) {
-		struct rq_queue *q = &rq_devs[i].q;
-		unsigned int count, capacity, hwm;
-		u64 bytes, enq, deq, rfull, rsize, flushed;
+		struct rq_stats st;
 
-		spin_lock(&q->lock);
-		count = q->count;
-		capacity = q->capacity;
-		bytes = q->bytes;
-		enq = q->enqueued;
-		deq = q->dequeued;
-		rfull = q->rejected_full;
-		rsize = q->rejected_size;
-		flushed = q->flushed;
-		hwm = q->high_watermark;
-		spin_unlock(&q->lock);
+		rq_get_stats(&rq_devs[i].q, &st);
 		seq_printf(m, "%s %u %u %zu %llu %llu %llu %llu %llu %llu %u %d %d\n",
-			   rq_devs[i].name, count, capacity, q->max_msg_size,
-			   bytes, enq, deq, rfull, rsize, flushed, hwm,
-			   atomic_read(&q->waiting_readers),
-			   atomic_read(&q->waiting_writers));
+			   rq_devs[i].name, st.count, st.capacity,
+			   st.max_msg_size, st.bytes, st.enqueued, st.dequeued,
+			   st.rejected_full, st.rejected_size, st.flushed,
+			   st.high_watermark, st.waiting_readers,
+			   st.waiting_writers);
 	}
 	return 0;
 }

@@ -1,0 +1,337 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rustqueue's queue: a bounded FIFO of messages, with its slots, its
+ * spare buffers, its statistics and its wait queues.  It knows nothing
+ * of files or user memory; dev.c builds the device on it, and
+ * rustqueue_kunit.c tests it on its own.
+ *
+ * Locking
+ *
+ * q->lock, a spinlock, protects a queue's lists, counters and statistics.
+ * It is never held across an allocation, a user copy or a wait: writers
+ * build the message first and link it in with rq_enqueue(); readers
+ * unlink with rq_take() and copy afterwards.
+ *
+ * q->count counts slots: messages on the list plus messages a reader has
+ * taken but not yet released.  A reader releases its slot with
+ * rq_release() only once its copy succeeded; if the copy faults,
+ * rq_untake() puts the message back at the head, without the queue ever
+ * exceeding its capacity.
+ *
+ * Buffer reuse: rq_release(..., true) hands the message's buffer to the
+ * queue's spare list instead of freeing it, and rq_get_buffer() for a
+ * similar size takes it from there: the hot path then does no
+ * allocation.  Spares count against the capacity (count + nspare <=
+ * capacity), so a queue never holds more than capacity buffers; they stay
+ * charged to the cgroup that allocated them, and flush, resize and unload
+ * free them.  (A buffer a writer holds while it copies or waits is the
+ * writer's, as a freshly allocated one would be.)
+ *
+ * Wake-ups: blocked readers sleep exclusively on q->readq and blocked
+ * writers on q->writeq.  Each enqueued message wakes one reader, each
+ * released slot one writer; pollers of that condition are all woken.
+ */
+#include <linux/err.h>
+#include <linux/mm.h>
+#include <linux/overflow.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "queue.h"
+
+/*
+ * Header and data share one allocation, unless the header would push it
+ * into a larger size class than the data needs alone (a 4 KiB message
+ * would take 8 KiB): then the data gets an allocation of its own.
+ */
+struct rq_msg *rq_msg_alloc(size_t len)
+{
+	size_t whole = struct_size((struct rq_msg *)NULL, inline_data, len);
+	struct rq_msg *msg;
+
+	if (len < 256 || kmalloc_size_roundup(whole) <= kmalloc_size_roundup(len)) {
+		msg = kvmalloc(whole, GFP_KERNEL_ACCOUNT);
+		if (!msg)
+			return NULL;
+		msg->data = msg->inline_data;
+	} else {
+		msg = kmalloc(sizeof(*msg), GFP_KERNEL_ACCOUNT);
+		if (!msg)
+			return NULL;
+		msg->data = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+		if (!msg->data) {
+			kfree(msg);
+			return NULL;
+		}
+	}
+	msg->len = len;
+	msg->cap = len;
+	return msg;
+}
+
+void rq_msg_free(struct rq_msg *msg)
+{
+	if (msg->data != msg->inline_data)
+		kvfree(msg->data);
+	kvfree(msg);
+}
+
+void rq_queue_init(struct rq_queue *q, unsigned int capacity,
+		   size_t max_msg_size)
+{
+	memset(q, 0, sizeof(*q));
+	spin_lock_init(&q->lock);
+	INIT_LIST_HEAD(&q->msgs);
+	INIT_LIST_HEAD(&q->spare);
+	q->capacity = capacity;
+	q->max_msg_size = max_msg_size;
+	init_waitqueue_head(&q->readq);
+	init_waitqueue_head(&q->writeq);
+}
+
+/* Wake one blocked waiter on @wq and the pollers interested in @events. */
+static void rq_wake(wait_queue_head_t *wq, __poll_t events)
+{
+	if (wq_has_sleeper(wq))
+		wake_up_poll(wq, events);
+}
+
+/* Sleep until a message is listed: 0, or -ERESTARTSYS on a signal. */
+int rq_wait_readable(struct rq_queue *q)
+{
+	int ret;
+
+	atomic_inc(&q->waiting_readers);
+	ret = wait_event_interruptible_exclusive(q->readq, READ_ONCE(q->listed));
+	atomic_dec(&q->waiting_readers);
+	return ret;
+}
+
+/* Sleep until a slot is free: 0, or -ERESTARTSYS on a signal. */
+int rq_wait_writable(struct rq_queue *q)
+{
+	int ret;
+
+	atomic_inc(&q->waiting_writers);
+	ret = wait_event_interruptible_exclusive(q->writeq, rq_has_room(q));
+	atomic_dec(&q->waiting_writers);
+	return ret;
+}
+
+/* A buffer for a @len-byte message: a spare of about that size, or new */
+struct rq_msg *rq_get_buffer(struct rq_queue *q, size_t len)
+{
+	struct rq_msg *msg = NULL;
+
+	if (READ_ONCE(q->nspare)) {
+		spin_lock(&q->lock);
+		msg = list_first_entry_or_null(&q->spare, struct rq_msg, node);
+		if (msg && msg->cap >= len && msg->cap <= 2 * len + 256) {
+			list_del(&msg->node);
+			q->nspare--;
+		} else {
+			msg = NULL;
+		}
+		spin_unlock(&q->lock);
+	}
+	if (!msg)
+		return rq_msg_alloc(len);
+	msg->len = len;
+	return msg;
+}
+
+/* Unlink a spare if count + nspare exceeds the capacity; q->lock held */
+static struct rq_msg *rq_trim_spare(struct rq_queue *q)
+{
+	struct rq_msg *msg;
+
+	if (q->count + q->nspare <= q->capacity)
+		return NULL;
+	msg = list_first_entry(&q->spare, struct rq_msg, node);
+	list_del(&msg->node);
+	q->nspare--;
+	return msg;
+}
+
+/* Link @msg in at the tail if there is room: the new count, or 0 if full. */
+unsigned int rq_enqueue(struct rq_queue *q, struct rq_msg *msg)
+{
+	struct rq_msg *drop = NULL;
+	unsigned int count = 0;
+
+	spin_lock(&q->lock);
+	if (q->count < q->capacity) {
+		list_add_tail(&msg->node, &q->msgs);
+		count = q->count + 1;
+		WRITE_ONCE(q->count, count);
+		WRITE_ONCE(q->listed, q->listed + 1);
+		q->bytes += msg->len;
+		q->enqueued++;
+		if (count > q->high_watermark)
+			q->high_watermark = count;
+		drop = rq_trim_spare(q);
+	}
+	spin_unlock(&q->lock);
+	if (drop)
+		rq_msg_free(drop);
+	if (count)
+		rq_wake(&q->readq, EPOLLIN | EPOLLRDNORM);
+	return count;
+}
+
+/*
+ * Unlink the head message if it fits in @room bytes: ERR_PTR(-EAGAIN) if
+ * there is none, ERR_PTR(-EMSGSIZE) if it is longer.  Its slot stays used
+ * until rq_release() (or rq_untake() puts it back).
+ */
+struct rq_msg *rq_take(struct rq_queue *q, size_t room)
+{
+	struct rq_msg *msg;
+
+	spin_lock(&q->lock);
+	msg = list_first_entry_or_null(&q->msgs, struct rq_msg, node);
+	if (!msg) {
+		msg = ERR_PTR(-EAGAIN);
+	} else if (msg->len > room) {
+		msg = ERR_PTR(-EMSGSIZE);
+	} else {
+		list_del(&msg->node);
+		WRITE_ONCE(q->listed, q->listed - 1);
+	}
+	spin_unlock(&q->lock);
+	return msg;
+}
+
+/* A taken message could not be copied out: back to the head with it. */
+void rq_untake(struct rq_queue *q, struct rq_msg *msg)
+{
+	spin_lock(&q->lock);
+	list_add(&msg->node, &q->msgs);
+	WRITE_ONCE(q->listed, q->listed + 1);
+	spin_unlock(&q->lock);
+	rq_wake(&q->readq, EPOLLIN | EPOLLRDNORM);
+}
+
+/*
+ * A taken message left the queue for good: free its slot, and return how
+ * many slots are still used.  With @recycle its buffer goes to the spare
+ * list (or is freed); without, the caller keeps the message.
+ */
+unsigned int rq_release(struct rq_queue *q, struct rq_msg *msg, bool recycle)
+{
+	unsigned int left;
+
+	spin_lock(&q->lock);
+	left = q->count - 1;
+	WRITE_ONCE(q->count, left);
+	q->bytes -= msg->len;
+	q->dequeued++;
+	if (recycle && left + q->nspare < q->capacity) {
+		list_add(&msg->node, &q->spare);
+		q->nspare++;
+		msg = NULL;
+	}
+	spin_unlock(&q->lock);
+	rq_wake(&q->writeq, EPOLLOUT | EPOLLWRNORM);
+	if (recycle && msg)
+		rq_msg_free(msg);
+	return left;
+}
+
+/* Drop every listed message, and the spare buffers; returns how many. */
+unsigned int rq_flush(struct rq_queue *q)
+{
+	struct rq_msg *msg, *tmp;
+	unsigned int n;
+	LIST_HEAD(doomed);
+
+	spin_lock(&q->lock);
+	list_splice_init(&q->msgs, &doomed);
+	n = q->listed;
+	list_for_each_entry(msg, &doomed, node)
+		q->bytes -= msg->len;
+	list_splice_init(&q->spare, &doomed);
+	q->nspare = 0;
+	WRITE_ONCE(q->count, q->count - n);
+	WRITE_ONCE(q->listed, 0);
+	q->flushed += n;
+	spin_unlock(&q->lock);
+
+	list_for_each_entry_safe(msg, tmp, &doomed, node)
+		rq_msg_free(msg);
+	if (n)
+		wake_up_nr(&q->writeq, n);
+	return n;
+}
+
+/*
+ * Set the capacity; the old one goes to @old.  -EBUSY, and no change, if
+ * more slots than @capacity are in use.  Spares beyond the new capacity
+ * are freed.  The caller checks @capacity's range.
+ */
+int rq_resize(struct rq_queue *q, unsigned int capacity, unsigned int *old)
+{
+	struct rq_msg *msg, *tmp;
+	LIST_HEAD(doomed);
+
+	spin_lock(&q->lock);
+	if (capacity < q->count) {
+		spin_unlock(&q->lock);
+		return -EBUSY;
+	}
+	*old = q->capacity;
+	WRITE_ONCE(q->capacity, capacity);
+	while ((msg = rq_trim_spare(q)))
+		list_add(&msg->node, &doomed);
+	spin_unlock(&q->lock);
+
+	list_for_each_entry_safe(msg, tmp, &doomed, node)
+		rq_msg_free(msg);
+	if (capacity > *old)
+		wake_up_nr(&q->writeq, capacity - *old);
+	return 0;
+}
+
+/* Count a refused write: -ENOSPC for want of room, else for its size. */
+void rq_count_reject(struct rq_queue *q, int err)
+{
+	spin_lock(&q->lock);
+	if (err == -ENOSPC)
+		q->rejected_full++;
+	else
+		q->rejected_size++;
+	spin_unlock(&q->lock);
+}
+
+/* The length of the head message, 0 if there is none. */
+size_t rq_head_len(struct rq_queue *q)
+{
+	struct rq_msg *head;
+	size_t n;
+
+	spin_lock(&q->lock);
+	head = list_first_entry_or_null(&q->msgs, struct rq_msg, node);
+	n = head ? head->len : 0;
+	spin_unlock(&q->lock);
+	return n;
+}
+
+/* A consistent copy of the counters (the waiter counts are a glance). */
+void rq_get_stats(struct rq_queue *q, struct rq_stats *st)
+{
+	spin_lock(&q->lock);
+	st->count = q->count;
+	st->capacity = q->capacity;
+	st->max_msg_size = q->max_msg_size;
+	st->bytes = q->bytes;
+	st->enqueued = q->enqueued;
+	st->dequeued = q->dequeued;
+	st->rejected_full = q->rejected_full;
+	st->rejected_size = q->rejected_size;
+	st->flushed = q->flushed;
+	st->high_watermark = q->high_watermark;
+	spin_unlock(&q->lock);
+	st->waiting_readers = atomic_read(&q->waiting_readers);
+	st->waiting_writers = atomic_read(&q->waiting_writers);
+}
