@@ -60,6 +60,7 @@ modules:
 		echo "no kernel build directory at $(KDIR): pass KDIR=..." >&2; \
 		exit 1; }
 	@mkdir -p $(MODOUT)
+	@find $(MODOUT) -xtype l -delete	# links to sources since moved
 	@find Kbuild include $(MODULE_DIRS) -type f \
 		\( -name '*.[ch]' -o -name Kbuild \) | while read -r f; do \
 		mkdir -p "$(MODOUT)/$$(dirname "$$f")"; \
