@@ -19,21 +19,12 @@ static void *volatile bad_addr = (void *)8;
 
 static inline void load_or_bail(const char *params)
 {
-	int ret;
-
-	mod_ensure_unloaded(MOD);
-	ret = mod_load(MOD, params);
-	if (ret)
-		bail_out("cannot load %s %s: %s", MOD, params ? params : "",
-			 strerror(-ret));
+	mod_reload_or_bail(MOD, params);
 }
 
 static inline void unload_or_bail(void)
 {
-	int ret = mod_unload(MOD);
-
-	if (ret)
-		bail_out("cannot unload %s: %s", MOD, strerror(-ret));
+	mod_unload_or_bail(MOD);
 }
 
 /* write BUF on a fresh open of PATH; returns write()'s result */

@@ -11,9 +11,7 @@
 
 static void test_bad_params(void)
 {
-	static const struct {
-		const char *params, *log;
-	} bad[] = {
+	static const struct refusal bad[] = {
 		{ "max_size=0", "max_size=0 is out of range 1-67108864" },
 		{ "max_size=67108865", "max_size=67108865 is out of range" },
 		{ "instances=0", "instances=0 is out of range 1-64" },
@@ -26,22 +24,8 @@ static void test_bad_params(void)
 		{ "max_size=abc", "invalid for parameter `max_size'" },
 		{ "mode=-1", "invalid for parameter `mode'" },
 	};
-	unsigned int i;
 
-	mod_ensure_unloaded(MOD);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int k = kmsg_open();
-		int ret = mod_load(MOD, bad[i].params);
-		char *log = kmsg_collect(k);
-
-		ok(ret == -EINVAL && !mod_loaded(MOD) &&
-		   log_has(log, bad[i].log),
-		   "%s refused with EINVAL and a clear message", bad[i].params);
-		if (ret == 0)
-			mod_unload(MOD);
-		free(log);
-		close(k);
-	}
+	mod_check_refusals(MOD, bad, sizeof(bad) / sizeof(bad[0]));
 }
 
 static void test_load(void)
