@@ -19,7 +19,8 @@
 /**
  * mydev_ring_write() - append bytes from an iov_iter
  * @ring: the ring; the caller serialises its users
- * @from: the source; advanced by what was taken, even on failure
+ * @from: the source; advanced past the bytes appended (after -EFAULT, by
+ *	an unspecified amount)
  *
  * Takes min(iov_iter_count(@from), free space) bytes.  They land in the
  * free space and count only once all of them have arrived, so a fault
