@@ -7,7 +7,11 @@
  * ioctls, a value per open file, a counter shared by all open files, and
  * a 256-byte ring buffer behind read() and write(), shared as well.
  *
- * Locking: dev->lock, a mutex, protects the ring buffer (head, len, data).
+ * This file is the device: the misc device, its file operations and
+ * ioctls, and the locking.  The ring buffer's data operations are in
+ * ring.c; they take no lock, the callers here hold dev->lock.
+ *
+ * Locking: dev->lock, a mutex, protects the ring buffer (dev->ring).
  * It is held across the user copies of read() and write(), as a pipe's
  * mutex is, so that bytes are taken off the ring only once they have
  * reached the reader and added only once they have all arrived; the wait
@@ -30,15 +34,12 @@
 #include <linux/mydevice.h>
 
 #include "kmod_compat.h"
-
-#define RING_SIZE	MYDEVICE_BUF_SIZE
+#include "ring.h"
 
 struct mydev {
 	struct miscdevice misc;
-	struct mutex lock;		/* protects head, len and data */
-	unsigned int head;		/* index of the oldest byte */
-	unsigned int len;		/* bytes held */
-	u8 data[RING_SIZE];
+	struct mutex lock;		/* protects ring */
+	struct mydev_ring ring;
 	u32 counter;			/* shared by all open files */
 };
 
@@ -60,31 +61,13 @@ static struct mydev *mydev_of(struct file *file)
 static ssize_t mydev_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct mydev *dev = mydev_of(iocb->ki_filp);
-	size_t want = iov_iter_count(from);
-	size_t n, tail, first;
 	ssize_t ret;
 
-	if (!want)
+	if (!iov_iter_count(from))
 		return 0;
 	if (mutex_lock_interruptible(&dev->lock))
 		return -ERESTARTSYS;
-
-	n = min_t(size_t, want, RING_SIZE - dev->len);
-	if (!n) {
-		ret = -ENOSPC;
-		goto out;
-	}
-	tail = (dev->head + dev->len) % RING_SIZE;
-	first = min_t(size_t, n, RING_SIZE - tail);
-	/* Bytes land in free space: a fault leaves the contents unchanged. */
-	if (!copy_from_iter_full(dev->data + tail, first, from) ||
-	    !copy_from_iter_full(dev->data, n - first, from)) {
-		ret = -EFAULT;
-		goto out;
-	}
-	dev->len += n;
-	ret = n;
-out:
+	ret = mydev_ring_write(&dev->ring, from);
 	mutex_unlock(&dev->lock);
 	return ret;
 }
@@ -92,29 +75,13 @@ out:
 static ssize_t mydev_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct mydev *dev = mydev_of(iocb->ki_filp);
-	size_t want = iov_iter_count(to);
-	size_t n, first, copied;
 	ssize_t ret;
 
-	if (!want)
+	if (!iov_iter_count(to))
 		return 0;
 	if (mutex_lock_interruptible(&dev->lock))
 		return -ERESTARTSYS;
-
-	n = min_t(size_t, want, dev->len);
-	first = min_t(size_t, n, RING_SIZE - dev->head);
-	copied = copy_to_iter(dev->data + dev->head, first, to);
-	if (copied == first)
-		copied += copy_to_iter(dev->data, n - first, to);
-	if (n && !copied) {
-		ret = -EFAULT;
-		goto out;
-	}
-	/* Only what reached the reader leaves the ring. */
-	dev->head = (dev->head + copied) % RING_SIZE;
-	dev->len -= copied;
-	ret = copied;
-out:
+	ret = mydev_ring_read(&dev->ring, to);
 	mutex_unlock(&dev->lock);
 	return ret;
 }
@@ -141,20 +108,18 @@ static long mydev_negate_point(void __user *argp)
 static long mydev_copy_buf(struct mydev *dev, void __user *argp)
 {
 	struct mydevice_userbuf ub;
-	u8 bounce[RING_SIZE];
+	u8 bounce[MYDEV_RING_SIZE];
 	size_t n;
 
 	if (copy_from_user(&ub, argp, sizeof(ub)))
 		return -EFAULT;
-	n = min_t(u64, ub.len, RING_SIZE);
+	n = min_t(u64, ub.len, MYDEV_RING_SIZE);
 	if (copy_from_user(bounce, u64_to_user_ptr(ub.ptr), n))
 		return -EFAULT;
 
 	if (mutex_lock_interruptible(&dev->lock))
 		return -ERESTARTSYS;
-	memcpy(dev->data, bounce, n);
-	dev->head = 0;
-	dev->len = n;
+	n = mydev_ring_replace(&dev->ring, bounce, n);
 	mutex_unlock(&dev->lock);
 	return n;
 }
