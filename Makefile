@@ -104,7 +104,8 @@ $(GUEST)/bin/%: tools/%.c $(HDRS)
 # $(INSTALL_MOD_PATH)/lib/modules/<release>/$(INSTALL_MOD_DIR)/<module>/
 # (compressed as the kernel's own modules are), for KDIR's kernel; then
 # depmod, which kbuild skips for a headers-only KDIR, so that modprobe
-# finds them.  INSTALL_MOD_PATH=DIR stages them under DIR instead.
+# finds them.  INSTALL_MOD_PATH=DIR stages them under DIR instead.  (A
+# kernel with KUnit also gets the <module>_kunit.ko test modules.)
 # make uninstall removes exactly those files; it needs only the release
 # (KREL=..., read from KDIR by default).
 INSTALL_MOD_DIR	?= extra
@@ -125,7 +126,8 @@ uninstall:
 	@test -n "$(KREL)" || { \
 		echo "no kernel release: pass KDIR=... or KREL=..." >&2; exit 1; }
 	@for m in $(MODULE_DIRS); do \
-		rm -fv "$(INSTALLED)/$$m/$$m.ko" "$(INSTALLED)/$$m/$$m.ko."*; \
+		rm -fv "$(INSTALLED)/$$m/$$m.ko" "$(INSTALLED)/$$m/$$m.ko."* \
+			"$(INSTALLED)/$$m/$${m}_kunit.ko"*; \
 		rmdir "$(INSTALLED)/$$m" 2>/dev/null || true; done
 	@rmdir "$(INSTALLED)" 2>/dev/null || true
 	$(DEPMOD)
