@@ -186,8 +186,13 @@ loff_t rpf_store_seek_data_hole(struct rpf_store *st, loff_t offset,
 		return offset;
 	while (idx < last && xa_load(&st->pages, idx + 1))
 		idx++;
-	pos = ((loff_t)idx + 1) << PAGE_SHIFT;
-	return min(pos, st->size);
+	/*
+	 * Data up to the end of the file: the hole is at the size (the end
+	 * of the last page would be 2^63 in a file of MAX_LFS_FILESIZE).
+	 */
+	if (idx == last)
+		return st->size;
+	return (loff_t)(idx + 1) << PAGE_SHIFT;
 }
 
 /*
