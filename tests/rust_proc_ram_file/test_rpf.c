@@ -71,6 +71,27 @@ static bool all_bytes(const unsigned char *p, size_t n, unsigned char c)
 	return true;
 }
 
+/*
+ * The last byte a file can have, 2^63 - 2 (with max_size 2^63 - 1): the
+ * end of its page would be 2^63.  SEEK_HOLE there is the end of the file.
+ * (tmpfs overflows there in 6.1 and 6.12: SEEK_HOLE gives -2^63, SEEK_DATA
+ * ENXIO; README.md, differences from tmpfs.)
+ */
+static void test_last_byte(void)
+{
+	const off_t last = 0x7ffffffffffffffeLL, page = last & ~(PG - 1);
+	int fd = xopen(F, O_RDWR | O_TRUNC);
+
+	is_int(pwrite(fd, "z", 1, last), 1, "a byte at 2^63 - 2");
+	is_int(lseek(fd, page, SEEK_HOLE), last + 1,
+	       "SEEK_HOLE in its page: the end of the file, 2^63 - 1");
+	is_int(lseek(fd, last, SEEK_HOLE), last + 1,
+	       "SEEK_HOLE at it: the end of the file");
+	is_int(lseek(fd, 0, SEEK_DATA), page, "SEEK_DATA from 0: its page");
+	is_int(lseek(fd, last, SEEK_DATA), last, "SEEK_DATA at it: itself");
+	close(fd);
+}
+
 static void test_params(void)
 {
 	static const struct {
@@ -100,6 +121,7 @@ static void test_params(void)
 	}
 	load_or_bail("max_size=9223372036854775807");
 	ok(1, "max_size=9223372036854775807 (the largest file size) loads");
+	test_last_byte();
 	mod_unload(MOD);
 }
 
