@@ -8,7 +8,8 @@
  *	test_diff [-s SEED] [-n SEQUENCES] [-m OPS] [-q SEQUENCE] [-v]
  *
  * -q runs only that sequence of the seed's run; -v prints every operation.
- * 2500 sequences by default (400 on the debug kernel, see slow_kernel()).
+ * 2500 sequences by default (400 on the debug kernel, about 30 times slower
+ * under its sanitizers: there the point is what KASAN and lockdep see).
  * The one difference modelled here is the module's max_size: a write that
  * starts at or past it gets EFBIG and changes nothing, one that crosses it
  * is cut short at it.  The tester knows where each write lands and gives
@@ -462,17 +463,6 @@ fail:
 	return false;
 }
 
-/*
- * The debug kernel (the one with kmemleak) runs every operation about 30
- * times slower under its sanitizers: there the tester checks fewer
- * sequences, for what KASAN and lockdep see; the search for divergences
- * is the fast kernels' job.
- */
-static bool slow_kernel(void)
-{
-	return !access("/sys/kernel/debug/kmemleak", F_OK);
-}
-
 static bool run_sequence(int nops)
 {
 	int k;
@@ -535,7 +525,7 @@ static bool run_sequence(int nops)
 int main(int argc, char **argv)
 {
 	uint64_t seed = (uint64_t)time(NULL) * 2654435761u ^ (uint64_t)getpid();
-	int nseq = slow_kernel() ? 400 : 2500, nops = 40, only = -1, c, q, ret, fd;
+	int nseq = debug_kernel() ? 400 : 2500, nops = 40, only = -1, c, q, ret, fd;
 	char params[64];
 	struct timespec t0, t1;
 	bool good = true;

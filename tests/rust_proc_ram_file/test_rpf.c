@@ -26,13 +26,7 @@
 
 static void load_or_bail(const char *params)
 {
-	int ret;
-
-	mod_ensure_unloaded(MOD);
-	ret = mod_load(MOD, params);
-	if (ret)
-		bail_out("cannot load %s %s: %s", MOD, params ? params : "",
-			 strerror(-ret));
+	mod_reload_or_bail(MOD, params);
 }
 
 static int xopen(const char *path, int flags)
@@ -94,31 +88,15 @@ static void test_last_byte(void)
 
 static void test_params(void)
 {
-	static const struct {
-		const char *params, *log;
-	} bad[] = {
+	static const struct refusal bad[] = {
 		{ "max_size=0", "max_size=0 is out of range" },
 		{ "max_size=9223372036854775808",
 		  "max_size=9223372036854775808 is out of range" },
 		{ "max_size=abc", "invalid for parameter `max_size'" },
 		{ "max_size=-1", "invalid for parameter `max_size'" },
 	};
-	unsigned int i;
 
-	mod_ensure_unloaded(MOD);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		int k = kmsg_open();
-		int ret = mod_load(MOD, bad[i].params);
-		char *log = kmsg_collect(k);
-
-		ok(ret == -EINVAL && !mod_loaded(MOD) &&
-		   log_has(log, bad[i].log),
-		   "%s refused with EINVAL and a clear message", bad[i].params);
-		if (!ret)
-			mod_unload(MOD);
-		free(log);
-		close(k);
-	}
+	mod_check_refusals(MOD, bad, sizeof(bad) / sizeof(bad[0]));
 	load_or_bail("max_size=9223372036854775807");
 	ok(1, "max_size=9223372036854775807 (the largest file size) loads");
 	test_last_byte();

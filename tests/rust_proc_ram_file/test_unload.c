@@ -25,16 +25,6 @@
 #define NTHR	4
 #define BUFSZ	(64 * 1024)
 
-static void load_or_bail(void)
-{
-	int ret;
-
-	mod_ensure_unloaded(MOD);
-	ret = mod_load(MOD, NULL);
-	if (ret)
-		bail_out("cannot load %s: %s", MOD, strerror(-ret));
-}
-
 static long long fsize(const char *path)
 {
 	struct stat st;
@@ -50,7 +40,7 @@ static void test_old_fds(void)
 	int rw, ro, fresh;
 	struct stat st;
 
-	load_or_bail();
+	mod_reload_or_bail(MOD, NULL);
 	rw = open(F, O_RDWR);
 	ro = open(F, O_RDONLY);
 	if (rw < 0 || ro < 0)
@@ -71,7 +61,7 @@ static void test_old_fds(void)
 	is_errno(open(F, O_RDONLY), ENOENT, "new open: ENOENT");
 	is_errno(open(F, O_RDWR | O_CREAT, 0666), ENOENT,
 		 "new open with O_CREAT: ENOENT (procfs creates nothing)");
-	load_or_bail();
+	mod_reload_or_bail(MOD, NULL);
 	fresh = open(F, O_RDWR);
 	ok(fresh >= 0, "reloaded: opens again");
 	is_int(read(fresh, buf, 4), 0, "reloaded: starts empty");
@@ -252,7 +242,7 @@ static void test_unload_under_load(int cycles)
 	mod_ensure_unloaded(MOD);
 	if (memcg)
 		base = cg_current();
-	load_or_bail();
+	mod_reload_or_bail(MOD, NULL);
 	for (i = 0; i < NTHR; i++) {
 		w[i] = (struct worker){ .id = i, .ok_cycle = -1 };
 		pthread_create(&w[i].t, NULL, io_worker, &w[i]);
@@ -292,7 +282,7 @@ static void test_unload_under_load(int cycles)
 	ok(enoent >= cycles, "opens got ENOENT while unloaded (%lld times)", enoent);
 	ok(fsize(F) >= 0, "the file is there after the last reload");
 	is_int(mod_unload(MOD), 0, "unloads");
-	load_or_bail();
+	mod_reload_or_bail(MOD, NULL);
 	is_int(fsize(F), 0, "a reloaded module starts empty");
 	is_int(mod_unload(MOD), 0, "unloads");
 	if (memcg) {
