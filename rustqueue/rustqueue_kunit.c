@@ -47,6 +47,16 @@ static bool rqt_is(struct rq_msg *msg, size_t len, unsigned int id)
 	return true;
 }
 
+/* Take the head message, which must be there and fit in @room. */
+static struct rq_msg *rqt_take(struct kunit *test, struct rq_queue *q,
+			       size_t room)
+{
+	struct rq_msg *msg = rq_take(q, room);
+
+	KUNIT_ASSERT_FALSE(test, IS_ERR(msg));
+	return msg;
+}
+
 /* Enqueue a new message that must fit: the count it reached. */
 static unsigned int rqt_put(struct kunit *test, struct rq_queue *q,
 			    size_t len, unsigned int id)
@@ -119,9 +129,8 @@ static void rq_test_fifo_order(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, q->bytes, 10 + 20 + 30 + 40);
 
 	for (id = 1; id <= RQT_CAP; id++) {
-		struct rq_msg *msg = rq_take(q, SIZE_MAX);
+		struct rq_msg *msg = rqt_take(test, q, SIZE_MAX);
 
-		KUNIT_ASSERT_FALSE(test, IS_ERR(msg));
 		KUNIT_EXPECT_TRUE_MSG(test, rqt_is(msg, 10 * id, id),
 				      "message %u out of order or damaged", id);
 		KUNIT_EXPECT_EQ(test, rq_release(q, msg, false), RQT_CAP - id);
@@ -166,19 +175,16 @@ static void rq_test_take_errors(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, q->listed, 2);
 	KUNIT_EXPECT_EQ(test, rq_head_len(q), 100);
 
-	msg = rq_take(q, 100);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(msg));
+	msg = rqt_take(test, q, 100);
 	KUNIT_EXPECT_TRUE(test, rqt_is(msg, 100, 1));
 	rq_release(q, msg, true);
 	KUNIT_EXPECT_EQ(test, rq_head_len(q), 10);
 
 	/* an empty message fits in no room at all */
 	rqt_put(test, q, 0, 3);
-	msg = rq_take(q, 10);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(msg));
+	msg = rqt_take(test, q, 10);
 	rq_release(q, msg, true);
-	msg = rq_take(q, 0);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(msg));
+	msg = rqt_take(test, q, 0);
 	KUNIT_EXPECT_EQ(test, msg->len, 0);
 	rq_release(q, msg, true);
 	KUNIT_EXPECT_EQ(test, rq_head_len(q), 0);
@@ -193,8 +199,7 @@ static void rq_test_take_holds_slot(struct kunit *test)
 
 	for (id = 0; id < RQT_CAP; id++)
 		rqt_put(test, q, 8, id);
-	msg = rq_take(q, SIZE_MAX);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(msg));
+	msg = rqt_take(test, q, SIZE_MAX);
 	KUNIT_EXPECT_EQ(test, q->listed, RQT_CAP - 1);
 	KUNIT_EXPECT_EQ(test, q->count, RQT_CAP);
 	KUNIT_EXPECT_FALSE(test, rq_has_room(q));
@@ -215,8 +220,7 @@ static void rq_test_untake(struct kunit *test)
 
 	rqt_put(test, q, 30, 1);
 	rqt_put(test, q, 40, 2);
-	a = rq_take(q, SIZE_MAX);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(a));
+	a = rqt_take(test, q, SIZE_MAX);
 	rq_untake(q, a);
 	KUNIT_EXPECT_EQ(test, q->listed, 2);
 	KUNIT_EXPECT_EQ(test, q->count, 2);
@@ -224,8 +228,7 @@ static void rq_test_untake(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, q->bytes, 70);
 
 	/* back at the head, ahead of the later message */
-	b = rq_take(q, SIZE_MAX);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(b));
+	b = rqt_take(test, q, SIZE_MAX);
 	KUNIT_EXPECT_PTR_EQ(test, a, b);
 	KUNIT_EXPECT_TRUE(test, rqt_is(b, 30, 1));
 	rq_release(q, b, true);
@@ -237,8 +240,7 @@ static void rq_test_recycle(struct kunit *test)
 	struct rq_msg *msg, *again;
 
 	rqt_put(test, q, 500, 1);
-	msg = rq_take(q, SIZE_MAX);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(msg));
+	msg = rqt_take(test, q, SIZE_MAX);
 	KUNIT_EXPECT_EQ(test, rq_release(q, msg, true), 0);
 	KUNIT_EXPECT_EQ(test, q->nspare, 1);
 
@@ -263,8 +265,7 @@ static void rq_test_recycle(struct kunit *test)
 
 	/* without recycling the caller keeps the message */
 	rqt_put(test, q, 7, 2);
-	msg = rq_take(q, SIZE_MAX);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(msg));
+	msg = rqt_take(test, q, SIZE_MAX);
 	rq_release(q, msg, false);
 	KUNIT_EXPECT_EQ(test, q->nspare, 0);
 	KUNIT_EXPECT_TRUE(test, rqt_is(msg, 7, 2));
@@ -280,10 +281,8 @@ static void rq_test_spares_bounded(struct kunit *test)
 
 	for (i = 0; i < RQT_CAP; i++)
 		rqt_put(test, q, 64, i);
-	for (i = 0; i < RQT_CAP; i++) {
-		msgs[i] = rq_take(q, SIZE_MAX);
-		KUNIT_ASSERT_FALSE(test, IS_ERR(msgs[i]));
-	}
+	for (i = 0; i < RQT_CAP; i++)
+		msgs[i] = rqt_take(test, q, SIZE_MAX);
 	for (i = 0; i < RQT_CAP; i++) {
 		rq_release(q, msgs[i], true);
 		KUNIT_EXPECT_LE(test, q->count + q->nspare, q->capacity);
@@ -302,14 +301,12 @@ static void rq_test_flush(struct kunit *test)
 	struct rq_msg *held, *spare;
 
 	rqt_put(test, q, 11, 1);
-	spare = rq_take(q, SIZE_MAX);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(spare));
+	spare = rqt_take(test, q, SIZE_MAX);
 	rq_release(q, spare, true);
 	rqt_put(test, q, 12, 2);
 	rqt_put(test, q, 13, 3);
 	rqt_put(test, q, 14, 4);
-	held = rq_take(q, SIZE_MAX);	/* a reader is copying this one */
-	KUNIT_ASSERT_FALSE(test, IS_ERR(held));
+	held = rqt_take(test, q, SIZE_MAX);	/* a reader is copying this one */
 
 	KUNIT_EXPECT_EQ(test, rq_flush(q), 2);
 	KUNIT_EXPECT_EQ(test, q->listed, 0);
@@ -334,8 +331,7 @@ static void rq_test_resize(struct kunit *test)
 	rqt_put(test, q, 1, 1);
 	rqt_put(test, q, 2, 2);
 	rqt_put(test, q, 3, 3);
-	msg = rq_take(q, SIZE_MAX);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(msg));
+	msg = rqt_take(test, q, SIZE_MAX);
 	rq_release(q, msg, true);		/* count 2, nspare 1 */
 	KUNIT_EXPECT_EQ(test, q->nspare, 1);
 
@@ -354,8 +350,7 @@ static void rq_test_resize(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, old, 2);
 	KUNIT_EXPECT_TRUE(test, rq_has_room(q));
 	/* the messages themselves were never touched */
-	msg = rq_take(q, SIZE_MAX);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(msg));
+	msg = rqt_take(test, q, SIZE_MAX);
 	KUNIT_EXPECT_TRUE(test, rqt_is(msg, 2, 2));
 	rq_release(q, msg, true);
 }
@@ -369,8 +364,7 @@ static void rq_test_stats(struct kunit *test)
 	rqt_put(test, q, 100, 1);
 	rqt_put(test, q, 200, 2);
 	rqt_put(test, q, 300, 3);
-	msg = rq_take(q, SIZE_MAX);
-	KUNIT_ASSERT_FALSE(test, IS_ERR(msg));
+	msg = rqt_take(test, q, SIZE_MAX);
 	rq_release(q, msg, true);
 	rq_count_reject(q, -ENOSPC);
 	rq_count_reject(q, -EINVAL);
