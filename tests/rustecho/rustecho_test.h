@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers shared by the rustecho tests: loading, whole-buffer I/O and
- * /proc/rustecho values.
+ * Helpers shared by the rustecho tests: loading, whole-buffer I/O,
+ * /proc/rustecho values and state file images.
  */
 #ifndef TESTS_RUSTECHO_TEST_H
 #define TESTS_RUSTECHO_TEST_H
 
+#include <stdint.h>
 #include <linux/rustecho.h>
 
 #include "tap.h"
@@ -98,6 +99,47 @@ static inline long long stat_of(const char *key)
 		    line[n + 1] == ' ')
 			return strtoll(line + n + 2, NULL, 10);
 	return -1;
+}
+
+/* CRC-32 as zlib computes it, bit by bit (the state file's checksum) */
+static inline uint32_t crc32_ieee(uint32_t crc, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	int k;
+
+	crc = ~crc;
+	while (len--) {
+		crc ^= *p++;
+		for (k = 0; k < 8; k++)
+			crc = crc & 1 ? (crc >> 1) ^ 0xedb88320 : crc >> 1;
+	}
+	return ~crc;
+}
+
+/* recompute the header's crc of a state file image of LEN bytes */
+static inline void fix_crc(unsigned char *img, size_t len)
+{
+	struct rustecho_state_hdr *h = (void *)img;
+	uint32_t crc;
+
+	h->crc = 0;
+	crc = crc32_ieee(0, img, len);
+	memcpy(&h->crc, &crc, sizeof(crc));	/* x86: little endian */
+}
+
+/* write LEN bytes of BUF to PATH, created or emptied, with mode MODE */
+static inline int spill(const char *path, const void *buf, size_t len,
+			mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, buf, len);
+	fchmod(fd, mode);
+	close(fd);
+	return n == (ssize_t)len ? 0 : -1;
 }
 
 #endif /* TESTS_RUSTECHO_TEST_H */

@@ -3,7 +3,7 @@
 #
 # Seed 004's test_rustecho.sh, as the lecture gives it, except for its
 # build step.  The guest has no compiler: rustecho.ko was built from C
-# (rustecho/rustecho.c, "CC [M]", not "RUSTC [M]") on the host by
+# (rustecho/dev.c, state.c, "CC [M]", not "RUSTC [M]") on the host by
 # "make modules" before the guest booted.  So instead of "rm -f rustecho.c;
 # make clean && make" and the check that rustecho.rs exists, this shows
 # what the module it is about to load is.  Everything after that is the
