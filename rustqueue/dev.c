@@ -19,11 +19,27 @@
  *
  * Locking
  *
- * rf->lock, a mutex, serialises the stream-mode readers of one open file
- * around the message that open file holds.  Lock order: rf->lock, then
- * the queue's q->lock (taken inside the queue's functions).  No lock of
- * ours is held across a user copy except rf->lock, which only the open
- * file's own readers and ioctls take.
+ * rf->lock, a mutex, protects an open file's mode and the stream-mode
+ * message it holds.  It is never held across a wait: a stream reader
+ * that finds nothing drops it before it sleeps, so FIONREAD, SET_FLAGS
+ * and GET_FLAGS never wait for a message; only a stream read's copy to
+ * user memory happens under it.  Lock order: rf->lock, then the queue's
+ * q->lock (taken inside the queue's functions).
+ *
+ * A read decides its mode under rf->lock, where SET_FLAGS changes it: a
+ * stream read takes its message with the lock held and the mode checked,
+ * so no message is ever taken as a stream read by a packet-mode file.
+ *
+ * Stream readers of one open file share its message.  While one of them
+ * waits for a message on the queue (rf->waiting), the others wait their
+ * turn on rf->turn and take nothing from the queue: the message that
+ * wakes the first is taken by it for all of them, and each of them then
+ * proceeds.  Sleepers follow queue.c's pass-on rule.
+ *
+ * A read or write with IOCB_NOWAIT (RWF_NOWAIT, io_uring) never sleeps:
+ * not to wait, not for rf->lock (mutex_trylock()), not to reclaim memory
+ * (RQ_GFP_NOWAIT).  It fails with EAGAIN instead, having changed nothing;
+ * io_uring then waits for poll to say the queue can make progress.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -63,13 +79,36 @@ module_param(instances, uint, 0444);
 MODULE_PARM_DESC(instances,
 		 "Number of queues, 1-64 (default 1: /dev/rustqueue; N>1: /dev/rustqueue0 ... /dev/rustqueue<N-1>)");
 
+/*
+ * The parameters writable at run time are read without a lock: the kernel
+ * sets them under its parameter lock only, so they are set here with
+ * WRITE_ONCE() and read everywhere with READ_ONCE().
+ */
+static int rq_param_set_bool(const char *val, const struct kernel_param *kp)
+{
+	bool v;
+	int ret = kstrtobool(val ?: "1", &v);	/* a bare name means Y */
+
+	if (!ret)
+		WRITE_ONCE(*(bool *)kp->arg, v);
+	return ret;
+}
+
+static const struct kernel_param_ops rq_bool_ops = {
+	.flags	= KERNEL_PARAM_OPS_FL_NOARG,
+	.set	= rq_param_set_bool,
+	.get	= param_get_bool,
+};
+
 static bool blocking;
-module_param(blocking, bool, 0644);
+module_param_cb(blocking, &rq_bool_ops, &blocking, 0644);
+__MODULE_PARM_TYPE(blocking, "bool");
 MODULE_PARM_DESC(blocking,
 		 "New opens wait for a message or for room instead of failing (default N)");
 
 static bool verbose = true;
-module_param(verbose, bool, 0644);
+module_param_cb(verbose, &rq_bool_ops, &verbose, 0644);
+__MODULE_PARM_TYPE(verbose, "bool");
 MODULE_PARM_DESC(verbose,
 		 "Log every enqueue, dequeue and rejection (default Y)");
 
@@ -83,15 +122,18 @@ struct rq_dev {
 /* Per open file */
 struct rq_file {
 	struct rq_dev *dev;
-	unsigned int flags;		/* RUSTQUEUE_F_*; read locklessly */
-	struct mutex lock;		/* protects msg, pos, done */
+	struct mutex lock;		/* see Locking; protects the rest */
+	unsigned int flags;		/* RUSTQUEUE_F_*; also read locklessly */
 	struct rq_msg *msg;		/* stream mode: the message we took */
 	size_t pos;			/* how much of it has been read */
 	bool done;			/* msg was read to its end and freed */
+	bool waiting;			/* a stream reader waits on the queue */
+	wait_queue_head_t turn;		/* the others wait here meanwhile */
 };
 
 static struct rq_dev *rq_devs;
 static unsigned int rq_ndevs;
+static bool rq_live;		/* the load can no longer fail: opens work */
 
 /*
  * Per-message log lines, worded as the seed words them; with several
@@ -99,7 +141,7 @@ static unsigned int rq_ndevs;
  */
 #define rq_log(dev, fmt, ...)						\
 	do {								\
-		if (verbose)						\
+		if (READ_ONCE(verbose))					\
 			pr_info("%s%s" fmt,				\
 				rq_ndevs > 1 ? (dev)->name : "",	\
 				rq_ndevs > 1 ? ": " : "", ##__VA_ARGS__); \
@@ -127,153 +169,234 @@ static ssize_t rq_reject(struct rq_dev *dev, int err)
 	return err;
 }
 
+/*
+ * Whether a read or write that finds nothing to do may wait: in blocking
+ * mode, unless the file is O_NONBLOCK or this call must not sleep
+ * (IOCB_NOWAIT: io_uring's first attempt, or RWF_NOWAIT).
+ */
+static bool rq_may_wait(struct kiocb *iocb, unsigned int flags)
+{
+	return (flags & RUSTQUEUE_F_BLOCK) &&
+	       !(iocb->ki_filp->f_flags & O_NONBLOCK) &&
+	       !(iocb->ki_flags & IOCB_NOWAIT);
+}
+
 static ssize_t rq_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct file *file = iocb->ki_filp;
 	struct rq_file *rf = file->private_data;
 	struct rq_dev *dev = rf->dev;
 	struct rq_queue *q = &dev->q;
-	bool wait = READ_ONCE(rf->flags) & RUSTQUEUE_F_BLOCK;
+	unsigned int flags = READ_ONCE(rf->flags);
+	bool wait = flags & RUSTQUEUE_F_BLOCK;
+	bool nowait = iocb->ki_flags & IOCB_NOWAIT;
 	size_t len = iov_iter_count(from);
+	bool woken = false;
 	struct rq_msg *msg;
 	unsigned int count;
-	int ret;
+	ssize_t ret;
 
 	/* Cheap early answers, before anything is allocated. */
 	if (!wait && !rq_has_room(q))
 		return rq_reject(dev, -ENOSPC);
 	if (len > q->max_msg_size)
 		return rq_reject(dev, -EINVAL);
+	if (!rq_may_wait(iocb, flags) && !rq_has_room(q))
+		return -EAGAIN;
 
-	msg = rq_get_buffer(q, len);
+	/* without direct reclaim under IOCB_NOWAIT: EAGAIN, try again */
+	msg = rq_get_buffer(q, len, nowait ? RQ_GFP_NOWAIT : GFP_KERNEL_ACCOUNT);
 	if (!msg)
-		return -ENOMEM;
+		return nowait ? -EAGAIN : -ENOMEM;
 	if (!copy_from_iter_full(msg->data, len, from)) {
 		ret = -EFAULT;
-		goto fail;
+		goto out;
 	}
 
 	while (!(count = rq_enqueue(q, msg))) {
 		if (!wait) {
 			ret = rq_reject(dev, -ENOSPC);
-			goto fail;
+			goto out;
 		}
-		if (file->f_flags & O_NONBLOCK) {
+		if (!rq_may_wait(iocb, flags)) {
 			ret = -EAGAIN;
-			goto fail;
+			goto out;
 		}
 		ret = rq_wait_writable(q);
 		if (ret)
-			goto fail;
+			goto out;
+		woken = true;
 	}
+	msg = NULL;
 	rq_log(dev, "enqueued %zu bytes (%u in queue)\n", len, count);
-	return len;
-
-fail:
-	rq_msg_free(msg);
+	ret = len;
+out:
+	if (woken)
+		rq_pass_on_write(q);
+	if (msg)
+		rq_msg_free(msg);
 	return ret;
 }
 
 /* Packet mode: one read, one whole message. */
-static ssize_t rq_read_packet(struct file *file, struct rq_file *rf,
-			      struct iov_iter *to, bool wait)
+static ssize_t rq_read_packet(struct kiocb *iocb, struct rq_file *rf,
+			      struct iov_iter *to, bool woken)
 {
 	struct rq_dev *dev = rf->dev;
 	struct rq_queue *q = &dev->q;
 	struct rq_msg *msg;
 	unsigned int left;
-	size_t len;
-	int ret;
+	ssize_t ret;
 
 	for (;;) {
 		msg = rq_take(q, iov_iter_count(to));
-		if (!IS_ERR(msg))
+		ret = PTR_ERR_OR_ZERO(msg);
+		if (ret != -EAGAIN || !rq_may_wait(iocb, READ_ONCE(rf->flags)))
 			break;
-		if (PTR_ERR(msg) != -EAGAIN || !wait ||
-		    (file->f_flags & O_NONBLOCK))
-			return PTR_ERR(msg);
 		ret = rq_wait_readable(q);
 		if (ret)
-			return ret;
+			break;
+		woken = true;
 	}
-
-	len = msg->len;
-	if (copy_to_iter(msg->data, len, to) != len) {
-		rq_untake(q, msg);
-		return -EFAULT;
+	if (!ret) {
+		ret = msg->len;
+		if (copy_to_iter(msg->data, msg->len, to) != msg->len) {
+			rq_untake(q, msg);
+			ret = -EFAULT;
+		} else {
+			left = rq_release(q, msg, true);
+			rq_log(dev, "dequeued (%u remaining)\n", left);
+		}
 	}
-	left = rq_release(q, msg, true);
-	rq_log(dev, "dequeued (%u remaining)\n", left);
-	return len;
+	if (woken)
+		rq_pass_on_read(q);
+	return ret;
 }
 
-/* Stream mode (the seed's): one message per open file, read by position. */
-static ssize_t rq_read_stream(struct file *file, struct rq_file *rf,
-			      struct iov_iter *to, bool wait)
+/*
+ * Stream mode (the seed's), rf->lock held: the first read of an open file
+ * takes the head message for it; reads stream it by position, then
+ * end-of-file.  -EAGAIN if there is nothing to take, or another reader of
+ * this open file is waiting for a message (and will take it for both).
+ */
+static ssize_t rq_read_stream_locked(struct rq_file *rf, struct iov_iter *to)
 {
 	struct rq_dev *dev = rf->dev;
-	struct rq_queue *q = &dev->q;
 	size_t n, copied;
-	ssize_t ret = 0;
 
-	if (mutex_lock_interruptible(&rf->lock))
-		return -ERESTARTSYS;
+	if (!rf->msg && !rf->done) {
+		struct rq_msg *msg;
+		unsigned int left;
 
-	while (!rf->msg && !rf->done) {
-		struct rq_msg *msg = rq_take(q, SIZE_MAX);
-
-		if (!IS_ERR(msg)) {
-			unsigned int left = rq_release(q, msg, false);
-
-			WRITE_ONCE(rf->msg, msg);
-			rf->pos = 0;
-			rq_log(dev, "dequeued (%u remaining)\n", left);
-			break;
-		}
-		if (!wait)
-			goto out;		/* end-of-file, as the seed */
-		if (file->f_flags & O_NONBLOCK) {
-			ret = -EAGAIN;
-			goto out;
-		}
-		ret = rq_wait_readable(q);
-		if (ret)
-			goto out;
+		if (rf->waiting)
+			return -EAGAIN;
+		msg = rq_take(&dev->q, SIZE_MAX);
+		if (IS_ERR(msg))
+			return PTR_ERR(msg);
+		left = rq_release(&dev->q, msg, false);
+		WRITE_ONCE(rf->msg, msg);
+		rf->pos = 0;
+		rq_log(dev, "dequeued (%u remaining)\n", left);
 	}
 	if (!rf->msg)
-		goto out;
+		return 0;
 
 	n = min(iov_iter_count(to), rf->msg->len - rf->pos);
 	copied = copy_to_iter(rf->msg->data + rf->pos, n, to);
-	if (n && !copied) {
-		ret = -EFAULT;		/* the message stays with this open */
-		goto out;
-	}
+	if (n && !copied)
+		return -EFAULT;		/* the message stays with this open */
 	rf->pos += copied;
-	ret = copied;
 	if (rf->pos == rf->msg->len) {
 		rq_msg_free(rf->msg);
 		WRITE_ONCE(rf->msg, NULL);
 		WRITE_ONCE(rf->done, true);
 	}
-out:
+	return copied;
+}
+
+/* Wait while another stream reader of this open file waits on the queue */
+static int rq_wait_turn(struct rq_file *rf)
+{
+	struct rq_queue *q = &rf->dev->q;
+	int ret;
+
+	atomic_inc(&q->waiting_readers);
+	ret = wait_event_interruptible(rf->turn, !READ_ONCE(rf->waiting) ||
+				       (READ_ONCE(rf->flags) & RUSTQUEUE_F_PACKET));
+	atomic_dec(&q->waiting_readers);
+	return ret;
+}
+
+/* Wait on the queue for this open file's stream readers, then let them go */
+static int rq_wait_stream(struct rq_file *rf)
+{
+	int ret = rq_wait_readable(&rf->dev->q);
+
+	mutex_lock(&rf->lock);		/* held by no one for long: see Locking */
+	WRITE_ONCE(rf->waiting, false);
 	mutex_unlock(&rf->lock);
+	wake_up_interruptible_all(&rf->turn);
+	return ret;
+}
+
+static ssize_t rq_read_stream(struct kiocb *iocb, struct rq_file *rf,
+			      struct iov_iter *to)
+{
+	unsigned int flags = 0;
+	bool woken = false;
+	bool wait, first;
+	ssize_t ret;
+
+	for (;;) {
+		/*
+		 * IOCB_NOWAIT: not even a short sleep on the lock.  Such a
+		 * call never waits, so this is its first and only round:
+		 * EAGAIN here is "try again", never the end-of-file below.
+		 */
+		if (iocb->ki_flags & IOCB_NOWAIT) {
+			if (!mutex_trylock(&rf->lock))
+				return -EAGAIN;
+		} else if (mutex_lock_interruptible(&rf->lock)) {
+			ret = -ERESTARTSYS;
+			break;
+		}
+		flags = rf->flags;
+		if (flags & RUSTQUEUE_F_PACKET) {	/* changed meanwhile */
+			mutex_unlock(&rf->lock);
+			return rq_read_packet(iocb, rf, to, woken);
+		}
+		ret = rq_read_stream_locked(rf, to);
+		wait = ret == -EAGAIN && rq_may_wait(iocb, flags);
+		first = !rf->waiting;
+		if (wait && first)
+			WRITE_ONCE(rf->waiting, true);
+		mutex_unlock(&rf->lock);
+
+		if (!wait)
+			break;
+		ret = first ? rq_wait_stream(rf) : rq_wait_turn(rf);
+		if (ret)
+			break;
+		woken |= first;
+	}
+	if (ret == -EAGAIN && !(flags & RUSTQUEUE_F_BLOCK))
+		ret = 0;			/* end-of-file, as the seed */
+	if (woken)
+		rq_pass_on_read(&rf->dev->q);
 	return ret;
 }
 
 static ssize_t rq_read_iter(struct kiocb *iocb, struct iov_iter *to)
 {
-	struct file *file = iocb->ki_filp;
-	struct rq_file *rf = file->private_data;
-	unsigned int flags = READ_ONCE(rf->flags);
-	bool wait = flags & RUSTQUEUE_F_BLOCK;
+	struct rq_file *rf = iocb->ki_filp->private_data;
 
 	/* A zero-length read never takes a message off the queue. */
 	if (!iov_iter_count(to))
 		return 0;
-	if (flags & RUSTQUEUE_F_PACKET)
-		return rq_read_packet(file, rf, to, wait);
-	return rq_read_stream(file, rf, to, wait);
+	/* stream mode is checked again under rf->lock */
+	if (READ_ONCE(rf->flags) & RUSTQUEUE_F_PACKET)
+		return rq_read_packet(iocb, rf, to, false);
+	return rq_read_stream(iocb, rf, to);
 }
 
 static __poll_t rq_poll(struct file *file, poll_table *wait)
@@ -298,32 +421,39 @@ static __poll_t rq_poll(struct file *file, poll_table *wait)
 }
 
 /* FIONREAD: the most bytes the next read() of this open file can return */
-static int rq_next_size(struct rq_file *rf)
+static int rq_next_size(struct rq_file *rf, int __user *argp)
 {
 	size_t n;
 
-	mutex_lock(&rf->lock);
+	if (mutex_lock_interruptible(&rf->lock))
+		return -ERESTARTSYS;
 	if (!(rf->flags & RUSTQUEUE_F_PACKET) && (rf->msg || rf->done))
 		n = rf->msg ? rf->msg->len - rf->pos : 0;
 	else
 		n = rq_head_len(&rf->dev->q);
 	mutex_unlock(&rf->lock);
-	return n;		/* at most RUSTQUEUE_LIMIT_MAX_MSG_SIZE */
+	/* at most RUSTQUEUE_LIMIT_MAX_MSG_SIZE */
+	return put_user(n, argp);
 }
 
 static int rq_set_flags(struct rq_file *rf, u32 flags)
 {
+	bool packet = flags & RUSTQUEUE_F_PACKET;
 	int ret = 0;
 
 	if (flags & ~RUSTQUEUE_F_ALL)
 		return -EINVAL;
-	mutex_lock(&rf->lock);
+	if (mutex_lock_interruptible(&rf->lock))
+		return -ERESTARTSYS;
 	/* a half-read stream message would be stranded by packet mode */
-	if ((flags & RUSTQUEUE_F_PACKET) && rf->msg)
+	if (packet && rf->msg)
 		ret = -EBUSY;
 	else
 		WRITE_ONCE(rf->flags, flags);
 	mutex_unlock(&rf->lock);
+	/* readers waiting their turn for stream mode read packets now */
+	if (!ret && packet)
+		wake_up_interruptible_all(&rf->turn);
 	return ret;
 }
 
@@ -377,7 +507,7 @@ static long rq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			return -EFAULT;
 		return rq_set_capacity(rf->dev, val);
 	case FIONREAD:
-		return put_user(rq_next_size(rf), (int __user *)argp);
+		return rq_next_size(rf, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -389,13 +519,23 @@ static int rq_open(struct inode *inode, struct file *file)
 					  misc);
 	struct rq_file *rf;
 
-	rf = kzalloc(sizeof(*rf), GFP_KERNEL_ACCOUNT);
+	/* a load that fails after this queue's registration frees it */
+	if (!READ_ONCE(rq_live))
+		return -ENODEV;
+	rf = kzalloc_obj(*rf, GFP_KERNEL_ACCOUNT);
 	if (!rf)
 		return -ENOMEM;
 	rf->dev = dev;
 	rf->flags = READ_ONCE(blocking) ? RUSTQUEUE_F_BLOCK : 0;
 	mutex_init(&rf->lock);
+	init_waitqueue_head(&rf->turn);
 	file->private_data = rf;
+	/*
+	 * Reads and writes honour IOCB_NOWAIT (EAGAIN rather than any
+	 * sleep): RWF_NOWAIT works, and io_uring completes them inline or
+	 * when poll says so, without handing them to a worker thread.
+	 */
+	file->f_mode |= FMODE_NOWAIT;
 	return stream_open(inode, file);
 }
 
@@ -466,6 +606,12 @@ static int __init rq_check_param(const char *name, unsigned int val,
 	return -EINVAL;
 }
 
+/*
+ * What user space can open is registered last, undone first.  With
+ * several queues, the registration of one can still fail after the
+ * others': until every one is in, rq_open() refuses (ENODEV), so a
+ * failed load strands no open file.
+ */
 static int __init rq_init(void)
 {
 	unsigned int i;
@@ -497,17 +643,21 @@ static int __init rq_init(void)
 		dev->misc.minor = MISC_DYNAMIC_MINOR;
 		dev->misc.name = dev->name;
 		dev->misc.fops = &rq_fops;
-		ret = misc_register(&dev->misc);
-		if (ret) {
-			pr_err("cannot register /dev/%s: %d\n", dev->name, ret);
-			goto fail;
-		}
 	}
+	/* its readers are gone once remove_proc_entry() returns */
 	if (!proc_create_single("rustqueue", 0444, NULL, rq_proc_show)) {
 		pr_err("cannot create /proc/rustqueue\n");
 		ret = -ENOMEM;
-		goto fail;
+		goto free;
 	}
+	for (i = 0; i < rq_ndevs; i++) {
+		ret = misc_register(&rq_devs[i].misc);
+		if (ret) {
+			pr_err("cannot register /dev/%s: %d\n", rq_devs[i].name, ret);
+			goto unregister;
+		}
+	}
+	WRITE_ONCE(rq_live, true);
 
 	pr_info("module loaded (capacity %u messages)\n", max_messages);
 	if (rq_ndevs > 1)
@@ -515,8 +665,10 @@ static int __init rq_init(void)
 			rq_ndevs, rq_ndevs - 1);
 	return 0;
 
-fail:
+unregister:
 	rq_unregister(i);
+	remove_proc_entry("rustqueue", NULL);
+free:
 	kfree(rq_devs);
 	return ret;
 }
@@ -526,8 +678,8 @@ static void __exit rq_exit(void)
 	unsigned int n;
 
 	/* No file is open: each open file holds a reference on us. */
-	remove_proc_entry("rustqueue", NULL);
 	rq_unregister(rq_ndevs);
+	remove_proc_entry("rustqueue", NULL);
 	n = rq_purge_all();
 	kfree(rq_devs);
 	pr_info("module unloaded (%u queued messages freed)\n", n);
@@ -536,7 +688,7 @@ static void __exit rq_exit(void)
 module_init(rq_init);
 module_exit(rq_exit);
 
-MODULE_DESCRIPTION("rustqueue - a bounded FIFO message queue");
+MODULE_DESCRIPTION("rustqueue — a bounded FIFO message queue");
 MODULE_AUTHOR("rustmods developers");
 MODULE_LICENSE("GPL");
 MODULE_VERSION(RQ_VERSION);

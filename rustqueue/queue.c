@@ -29,37 +29,71 @@
  *
  * Wake-ups: blocked readers sleep exclusively on q->readq and blocked
  * writers on q->writeq.  Each enqueued message wakes one reader, each
- * released slot one writer; pollers of that condition are all woken.
+ * released slot one writer, synchronously (the waker is about to return
+ * or block, the woken one takes over); pollers of that condition are all
+ * woken.  A wake-up is only sent where a sleeper can make progress: a
+ * message for readers (to take, or to refuse with EMSGSIZE), a slot for
+ * writers.
+ *
+ * The pass-on rule: a sleeper that was woken may leave without using
+ * what woke it (a packet reader whose buffer is too small, a stream
+ * reader that finds its open file holds data already), or two wake-ups
+ * may reach the same sleeper before it runs.  So every caller that was
+ * woken calls rq_pass_on_read() or rq_pass_on_write() as it leaves: if
+ * what it waited for is still there, the next sleeper is woken.  No
+ * message sits listed, and no slot free, while a sleeper that could use
+ * it sleeps on.
+ *
+ * q->count, q->listed, q->capacity and q->nspare are written under
+ * q->lock with WRITE_ONCE() and also read without it, with READ_ONCE()
+ * (wait conditions, poll, the spare-buffer fast path).
  */
 #include <linux/err.h>
+#include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "kmod_compat.h"
+
 #include "queue.h"
+
+/*
+ * kvmalloc() where @gfp may sleep; where it may not (RQ_GFP_NOWAIT),
+ * kmalloc() alone: vmalloc() needs to sleep, and kvmalloc() is not meant
+ * for such flags.  Either way kvfree() frees it.
+ */
+static void *rq_kvmalloc(size_t size, gfp_t gfp)
+{
+	if (gfpflags_allow_blocking(gfp))
+		return kvmalloc(size, gfp);
+	return kmalloc(size, gfp);
+}
 
 /*
  * Header and data share one allocation, unless the header would push it
  * into a larger size class than the data needs alone (a 4 KiB message
- * would take 8 KiB): then the data gets an allocation of its own.
+ * would take 8 KiB): then the data gets an allocation of its own.  @gfp
+ * is GFP_KERNEL_ACCOUNT, or RQ_GFP_NOWAIT for a caller that must not
+ * sleep (no direct reclaim, no vmalloc(): large messages fail sooner).
  */
-struct rq_msg *rq_msg_alloc(size_t len)
+struct rq_msg *rq_msg_alloc(size_t len, gfp_t gfp)
 {
 	size_t whole = struct_size((struct rq_msg *)NULL, inline_data, len);
 	struct rq_msg *msg;
 
 	if (len < 256 || kmalloc_size_roundup(whole) <= kmalloc_size_roundup(len)) {
-		msg = kvmalloc(whole, GFP_KERNEL_ACCOUNT);
+		msg = rq_kvmalloc(whole, gfp);
 		if (!msg)
 			return NULL;
 		msg->data = msg->inline_data;
 	} else {
-		msg = kmalloc(sizeof(*msg), GFP_KERNEL_ACCOUNT);
+		msg = kmalloc_obj(*msg, gfp);
 		if (!msg)
 			return NULL;
-		msg->data = kvmalloc(len, GFP_KERNEL_ACCOUNT);
+		msg->data = rq_kvmalloc(len, gfp);
 		if (!msg->data) {
 			kfree(msg);
 			return NULL;
@@ -94,7 +128,32 @@ void rq_queue_init(struct rq_queue *q, unsigned int capacity,
 static void rq_wake(wait_queue_head_t *wq, __poll_t events)
 {
 	if (wq_has_sleeper(wq))
-		wake_up_poll(wq, events);
+		wake_up_interruptible_sync_poll(wq, events);
+}
+
+/*
+ * @n slots (at most a capacity) came free: wake as many writers, and the
+ * pollers waiting for room.
+ */
+static void rq_wake_writers(struct rq_queue *q, unsigned int n)
+{
+	if (wq_has_sleeper(&q->writeq))
+		__wake_up(&q->writeq, TASK_INTERRUPTIBLE, n,
+			  poll_to_key(EPOLLOUT | EPOLLWRNORM));
+}
+
+/* A woken reader leaves: wake the next if a message is still listed. */
+void rq_pass_on_read(struct rq_queue *q)
+{
+	if (READ_ONCE(q->listed))
+		rq_wake(&q->readq, EPOLLIN | EPOLLRDNORM);
+}
+
+/* A woken writer leaves: wake the next if a slot is still free. */
+void rq_pass_on_write(struct rq_queue *q)
+{
+	if (rq_has_room(q))
+		rq_wake(&q->writeq, EPOLLOUT | EPOLLWRNORM);
 }
 
 /* Sleep until a message is listed: 0, or -ERESTARTSYS on a signal. */
@@ -119,8 +178,11 @@ int rq_wait_writable(struct rq_queue *q)
 	return ret;
 }
 
-/* A buffer for a @len-byte message: a spare of about that size, or new */
-struct rq_msg *rq_get_buffer(struct rq_queue *q, size_t len)
+/*
+ * A buffer for a @len-byte message: a spare of about that size, or new,
+ * allocated with @gfp (see rq_msg_alloc()).
+ */
+struct rq_msg *rq_get_buffer(struct rq_queue *q, size_t len, gfp_t gfp)
 {
 	struct rq_msg *msg = NULL;
 
@@ -129,14 +191,14 @@ struct rq_msg *rq_get_buffer(struct rq_queue *q, size_t len)
 		msg = list_first_entry_or_null(&q->spare, struct rq_msg, node);
 		if (msg && msg->cap >= len && msg->cap <= 2 * len + 256) {
 			list_del(&msg->node);
-			q->nspare--;
+			WRITE_ONCE(q->nspare, q->nspare - 1);
 		} else {
 			msg = NULL;
 		}
 		spin_unlock(&q->lock);
 	}
 	if (!msg)
-		return rq_msg_alloc(len);
+		return rq_msg_alloc(len, gfp);
 	msg->len = len;
 	return msg;
 }
@@ -150,7 +212,7 @@ static struct rq_msg *rq_trim_spare(struct rq_queue *q)
 		return NULL;
 	msg = list_first_entry(&q->spare, struct rq_msg, node);
 	list_del(&msg->node);
-	q->nspare--;
+	WRITE_ONCE(q->nspare, q->nspare - 1);
 	return msg;
 }
 
@@ -229,7 +291,7 @@ unsigned int rq_release(struct rq_queue *q, struct rq_msg *msg, bool recycle)
 	q->dequeued++;
 	if (recycle && left + q->nspare < q->capacity) {
 		list_add(&msg->node, &q->spare);
-		q->nspare++;
+		WRITE_ONCE(q->nspare, q->nspare + 1);
 		msg = NULL;
 	}
 	spin_unlock(&q->lock);
@@ -252,7 +314,7 @@ unsigned int rq_flush(struct rq_queue *q)
 	list_for_each_entry(msg, &doomed, node)
 		q->bytes -= msg->len;
 	list_splice_init(&q->spare, &doomed);
-	q->nspare = 0;
+	WRITE_ONCE(q->nspare, 0);
 	WRITE_ONCE(q->count, q->count - n);
 	WRITE_ONCE(q->listed, 0);
 	q->flushed += n;
@@ -261,7 +323,7 @@ unsigned int rq_flush(struct rq_queue *q)
 	list_for_each_entry_safe(msg, tmp, &doomed, node)
 		rq_msg_free(msg);
 	if (n)
-		wake_up_nr(&q->writeq, n);
+		rq_wake_writers(q, n);
 	return n;
 }
 
@@ -289,7 +351,7 @@ int rq_resize(struct rq_queue *q, unsigned int capacity, unsigned int *old)
 	list_for_each_entry_safe(msg, tmp, &doomed, node)
 		rq_msg_free(msg);
 	if (capacity > *old)
-		wake_up_nr(&q->writeq, capacity - *old);
+		rq_wake_writers(q, capacity - *old);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #define RUSTQUEUE_QUEUE_H
 
 #include <linux/atomic.h>
+#include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -46,13 +47,15 @@ struct rq_msg {
  * @rejected_size: writes refused for being too long
  * @flushed: messages dropped by rq_flush()
  * @high_watermark: the most slots ever used at once
- * @waiting_readers: tasks in rq_wait_readable()
+ * @waiting_readers: tasks waiting to read (rq_wait_readable(), or for
+ *	their turn behind another reader of their open file: dev.c)
  * @waiting_writers: tasks in rq_wait_writable()
  * @readq: readers wait here for @listed > 0
  * @writeq: writers wait here for @count < @capacity
  *
- * @count, @listed and @capacity are also read without the lock, for the
- * wait conditions and poll: they are written with WRITE_ONCE().
+ * @count, @listed, @capacity and @nspare are also read without the lock
+ * (wait conditions, poll, the spare-buffer fast path): they are written
+ * with WRITE_ONCE().
  */
 struct rq_queue {
 	spinlock_t lock;		/* see above */
@@ -111,14 +114,23 @@ static inline bool rq_has_room(struct rq_queue *q)
 	return READ_ONCE(q->count) < READ_ONCE(q->capacity);
 }
 
-struct rq_msg *rq_msg_alloc(size_t len);
+/*
+ * Allocation flags for a message buffer where the caller must not sleep
+ * (a read or write with IOCB_NOWAIT): no direct reclaim, no warning, and
+ * charged to the caller's memory cgroup as GFP_KERNEL_ACCOUNT is.
+ */
+#define RQ_GFP_NOWAIT	(GFP_NOWAIT | __GFP_NOWARN | __GFP_ACCOUNT)
+
+struct rq_msg *rq_msg_alloc(size_t len, gfp_t gfp);
 void rq_msg_free(struct rq_msg *msg);
 
 void rq_queue_init(struct rq_queue *q, unsigned int capacity,
 		   size_t max_msg_size);
 int rq_wait_readable(struct rq_queue *q);
 int rq_wait_writable(struct rq_queue *q);
-struct rq_msg *rq_get_buffer(struct rq_queue *q, size_t len);
+void rq_pass_on_read(struct rq_queue *q);
+void rq_pass_on_write(struct rq_queue *q);
+struct rq_msg *rq_get_buffer(struct rq_queue *q, size_t len, gfp_t gfp);
 unsigned int rq_enqueue(struct rq_queue *q, struct rq_msg *msg);
 struct rq_msg *rq_take(struct rq_queue *q, size_t room);
 void rq_untake(struct rq_queue *q, struct rq_msg *msg);

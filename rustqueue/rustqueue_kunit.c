@@ -25,7 +25,7 @@ static u8 rqt_byte(unsigned int id, size_t i)
 static struct rq_msg *rqt_msg(struct kunit *test, struct rq_queue *q,
 			      size_t len, unsigned int id)
 {
-	struct rq_msg *msg = rq_get_buffer(q, len);
+	struct rq_msg *msg = rq_get_buffer(q, len, GFP_KERNEL_ACCOUNT);
 	size_t i;
 
 	KUNIT_ASSERT_NOT_NULL(test, msg);
@@ -91,7 +91,7 @@ static void rq_test_alloc_layout(struct kunit *test)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(lens); i++) {
-		struct rq_msg *msg = rq_msg_alloc(lens[i]);
+		struct rq_msg *msg = rq_msg_alloc(lens[i], GFP_KERNEL_ACCOUNT);
 		size_t whole = sizeof(*msg) + lens[i];
 		bool inline_ok;
 
@@ -245,18 +245,18 @@ static void rq_test_recycle(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, q->nspare, 1);
 
 	/* outside the size window: a new buffer, the spare stays */
-	again = rq_get_buffer(q, 1000);		/* spare too small */
+	again = rq_get_buffer(q, 1000, GFP_KERNEL_ACCOUNT);		/* spare too small */
 	KUNIT_ASSERT_NOT_NULL(test, again);
 	KUNIT_EXPECT_PTR_NE(test, again, msg);
 	rq_msg_free(again);
-	again = rq_get_buffer(q, 100);		/* 500 > 2 * 100 + 256 */
+	again = rq_get_buffer(q, 100, GFP_KERNEL_ACCOUNT);		/* 500 > 2 * 100 + 256 */
 	KUNIT_ASSERT_NOT_NULL(test, again);
 	KUNIT_EXPECT_PTR_NE(test, again, msg);
 	rq_msg_free(again);
 	KUNIT_EXPECT_EQ(test, q->nspare, 1);
 
 	/* inside it: the same buffer, holding the new length */
-	again = rq_get_buffer(q, 122);		/* 500 <= 2 * 122 + 256 */
+	again = rq_get_buffer(q, 122, GFP_KERNEL_ACCOUNT);		/* 500 <= 2 * 122 + 256 */
 	KUNIT_EXPECT_PTR_EQ(test, again, msg);
 	KUNIT_EXPECT_EQ(test, again->len, 122);
 	KUNIT_EXPECT_EQ(test, again->cap, 500);
@@ -290,7 +290,7 @@ static void rq_test_spares_bounded(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, q->nspare, RQT_CAP);
 
 	/* a freshly allocated message pushes a spare out */
-	KUNIT_EXPECT_EQ(test, rq_enqueue(q, rq_msg_alloc(64)), 1);
+	KUNIT_EXPECT_EQ(test, rq_enqueue(q, rq_msg_alloc(64, GFP_KERNEL_ACCOUNT)), 1);
 	KUNIT_EXPECT_EQ(test, q->nspare, RQT_CAP - 1);
 	KUNIT_EXPECT_LE(test, q->count + q->nspare, q->capacity);
 }
@@ -586,6 +586,54 @@ static void rq_test_wait_readable(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, q->listed, 1);
 }
 
+static struct rqt_waiter *rqt_start_waiter(struct kunit *test,
+					   struct rq_queue *q, int waiting)
+{
+	struct rqt_waiter *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	struct task_struct *t;
+	int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	w->q = q;
+	w->ret = -1;
+	init_completion(&w->done);
+	t = kthread_run(rqt_wait_thread, w, "rq_kunit_wait");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(t));
+	for (i = 0; i < 1000 && atomic_read(&q->waiting_readers) < waiting; i++)
+		msleep(20);
+	KUNIT_EXPECT_EQ(test, atomic_read(&q->waiting_readers), waiting);
+	return w;
+}
+
+/*
+ * The pass-on rule: one message wakes one of two blocked readers; if the
+ * one woken leaves it listed, rq_pass_on_read() wakes the other.
+ */
+static void rq_test_pass_on(struct kunit *test)
+{
+	struct rq_queue *q = test->priv;
+	struct rqt_waiter *a = rqt_start_waiter(test, q, 1);
+	struct rqt_waiter *b = rqt_start_waiter(test, q, 2);
+
+	/* exclusive sleepers are woken in the order they slept: a first */
+	rqt_put(test, q, 100, 1);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&a->done, 30 * HZ));
+	msleep(100);
+	KUNIT_EXPECT_FALSE(test, try_wait_for_completion(&b->done));
+	KUNIT_EXPECT_EQ(test, atomic_read(&q->waiting_readers), 1);
+
+	/* a leaves without the message: it passes the wake-up on */
+	rq_pass_on_read(q);
+	if (!wait_for_completion_timeout(&b->done, 30 * HZ)) {
+		KUNIT_FAIL(test, "the second reader was not woken");
+		rqt_put(test, q, 1, 2);	/* it must not outlive the queue */
+		wait_for_completion(&b->done);
+	}
+	KUNIT_EXPECT_EQ(test, a->ret, 0);
+	KUNIT_EXPECT_EQ(test, b->ret, 0);
+	KUNIT_EXPECT_EQ(test, atomic_read(&q->waiting_readers), 0);
+}
+
 static struct kunit_case rq_test_cases[] = {
 	KUNIT_CASE(rq_test_alloc_layout),
 	KUNIT_CASE(rq_test_fifo_order),
@@ -600,6 +648,7 @@ static struct kunit_case rq_test_cases[] = {
 	KUNIT_CASE(rq_test_stats),
 	KUNIT_CASE(rq_test_model),
 	KUNIT_CASE(rq_test_wait_readable),
+	KUNIT_CASE(rq_test_pass_on),
 	{}
 };
 

@@ -291,6 +291,30 @@ static void test_stream_semantics(void)
 	is_int(drain(), 0, "nothing left behind");
 }
 
+/*
+ * A write on an O_RDWR open does not move its read side (issue 14 item 6).
+ * Seed 002's write_iter() sets the file position to 0, so there the next
+ * read of such an open streams its held message again from the start,
+ * delivering bytes already read a second time; our device is a stream
+ * with no file position, and a read continues where the last one ended.
+ */
+static void test_write_keeps_read_position(void)
+{
+	char buf[16];
+	int fd = open(DEV, O_RDWR);
+
+	is_int(write(fd, "abcdef", 6), 6, "O_RDWR open: write a message");
+	ok(read(fd, buf, 3) == 3 && !memcmp(buf, "abc", 3), "read 3 bytes of it");
+	is_int(write(fd, "XYZ", 3), 3, "write a second message on the same open");
+	ok(read(fd, buf, sizeof(buf)) == 3 && !memcmp(buf, "def", 3),
+	   "the next read continues the held message (the seed restarts it)");
+	is_int(read(fd, buf, sizeof(buf)), 0, "then end-of-file");
+	close(fd);
+	ok(cat(buf, sizeof(buf)) == 3 && !memcmp(buf, "XYZ", 3),
+	   "the second message waits for the next open");
+	is_int(drain(), 0, "nothing left behind");
+}
+
 /* Many opens at once: each gets its own message, in the order it reads. */
 static void test_many_opens(void)
 {
@@ -506,6 +530,7 @@ int main(void)
 	test_efault();
 	test_stream_large();
 	test_stream_semantics();
+	test_write_keeps_read_position();
 	test_many_opens();
 	test_capacity_race();
 	test_verbose_param();

@@ -16,7 +16,8 @@
  *
  * Packet mode (RUSTQUEUE_F_PACKET): every read() dequeues and returns one
  * whole message, as SOCK_SEQPACKET and mq_receive() do.  A buffer smaller
- * than the next message gets EMSGSIZE and the message stays at the head.
+ * than the next message gets EMSGSIZE and the message stays at the head
+ * (a reader waiting for it too: the next waiting reader then gets it).
  *
  * Waiting (RUSTQUEUE_F_BLOCK, or module parameter blocking=1): a reader
  * with nothing to read waits for a message, a writer facing a full queue
@@ -41,6 +42,11 @@
  *   EINTR    a wait was interrupted by a signal (or the call restarts)
  *   ESPIPE   lseek(), pread(), pwrite(): the device is a stream
  *   ENOTTY   unknown ioctl
+ *   ENODEV   open() while the module is still loading its queues
+ *
+ * No call waits for another task's read or write: FIONREAD and the
+ * RUSTQUEUE_IOC_* ioctls return at once beside a reader sleeping in the
+ * same open file.
  */
 #ifndef _UAPI_LINUX_RUSTQUEUE_H
 #define _UAPI_LINUX_RUSTQUEUE_H
