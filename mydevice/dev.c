@@ -11,6 +11,10 @@
  * ioctls, and the locking.  The ring buffer's data operations are in
  * ring.c; they take no lock, the callers here hold dev->lock.
  *
+ * Access: the ioctls that change what every open file shares (the
+ * counter, the ring) need an open for writing, as write() does; the
+ * others work on any open.
+ *
  * Locking: dev->lock, a mutex, protects the ring buffer (dev->ring).
  * It is held across the user copies of read() and write(), as a pipe's
  * mutex is, so that bytes are taken off the ring only once they have
@@ -35,6 +39,7 @@
 
 #include "kmod_compat.h"
 #include "ring.h"
+#include "uptr.h"
 
 struct mydev {
 	struct miscdevice misc;
@@ -109,12 +114,15 @@ static long mydev_copy_buf(struct mydev *dev, void __user *argp)
 {
 	struct mydevice_userbuf ub;
 	u8 bounce[MYDEV_RING_SIZE];
+	void __user *src;
 	size_t n;
 
 	if (copy_from_user(&ub, argp, sizeof(ub)))
 		return -EFAULT;
+	if (mydev_user_ptr(ub.ptr, &src))
+		return -EFAULT;
 	n = min_t(u64, ub.len, MYDEV_RING_SIZE);
-	if (copy_from_user(bounce, u64_to_user_ptr(ub.ptr), n))
+	if (copy_from_user(bounce, src, n))
 		return -EFAULT;
 
 	if (mutex_lock_interruptible(&dev->lock))
@@ -131,6 +139,19 @@ static long mydev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	void __user *argp = (void __user *)arg;
 	u32 __user *up = argp;
 	u32 v;
+
+	/*
+	 * The shared counter and the ring change only through an open for
+	 * writing, as write() requires: EBADF, before the argument is read.
+	 */
+	switch (cmd) {
+	case MYDEVICE_IOC_SET_COUNTER:
+	case MYDEVICE_IOC_COPY_BUF:
+	case MYDEVICE_IOC_COPY_BUF_U64:
+		if (!(file->f_mode & FMODE_WRITE))
+			return -EBADF;
+		break;
+	}
 
 	/* Whole numbers: another direction or size is another command. */
 	switch (cmd) {
@@ -164,8 +185,12 @@ static long mydev_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case MYDEVICE_IOC_NEGATE_POINT:
 		return mydev_negate_point(argp);
 	case MYDEVICE_IOC_COPY_BUF:
+	case MYDEVICE_IOC_COPY_BUF_U64:
 		return mydev_copy_buf(dev, argp);
 	default:
+		/* seed 001's listing, word for word ({:#x} is 0x%x) */
+		pr_warn_ratelimited("Unknown ioctl: type=0x%x nr=%u size=%u\n",
+				    _IOC_TYPE(cmd), _IOC_NR(cmd), _IOC_SIZE(cmd));
 		return -ENOTTY;
 	}
 }
@@ -183,7 +208,7 @@ static int mydev_open(struct inode *inode, struct file *file)
 					 misc);
 	struct mydev_file *mf;
 
-	mf = kzalloc(sizeof(*mf), GFP_KERNEL_ACCOUNT);
+	mf = kzalloc_obj(*mf, GFP_KERNEL_ACCOUNT);
 	if (!mf)
 		return -ENOMEM;
 	mf->dev = dev;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * KUnit tests of mydevice's ring buffer (ring.c): the suite
- * "mydevice_ring".
+ * "mydevice_ring"; and of COPY_BUF's user address conversion (uptr.h):
+ * the suite "mydevice_uptr".
  *
  * ring.c is compiled into this module (the #include below), so the tests
  * run the very code mydevice.ko runs and mydevice.ko exports nothing for
@@ -29,6 +30,7 @@
 #include <linux/uio.h>
 
 #include "ring.c"
+#include "uptr.h"
 
 #define RSIZE	MYDEV_RING_SIZE
 
@@ -713,8 +715,61 @@ static struct kunit_suite mydevice_ring_suite = {
 	.test_cases = mydevice_ring_cases,
 };
 
-kunit_test_suite(mydevice_ring_suite);
+/* ---- COPY_BUF's user address (uptr.h) ---------------------------------- */
 
-MODULE_DESCRIPTION("KUnit tests of mydevice's ring buffer");
+/* what fits in an unsigned long becomes that pointer, unchanged */
+static void uptr_test_fits(struct kunit *test)
+{
+	static const u64 addrs[] = { 0, 1, 0x12345678, 0xffffffff };
+	void __user *p;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(addrs); i++) {
+		p = (void __user *)1;
+		KUNIT_EXPECT_EQ(test, mydev_user_ptr(addrs[i], &p), 0);
+		KUNIT_EXPECT_EQ(test, (unsigned long)p, (unsigned long)addrs[i]);
+	}
+}
+
+/*
+ * Past 32 bits: a 64-bit kernel takes every value as it is (the copy
+ * judges it); a 32-bit one refuses it rather than truncate it.  The
+ * debug kernel is 64-bit: tests/mydevice/test_mydevice_m32 checks the
+ * 32-bit answer with this same header.
+ */
+static void uptr_test_wide(struct kunit *test)
+{
+	static const u64 addrs[] = {
+		1ULL << 32, (1ULL << 32) | 0x1000, 1ULL << 63, U64_MAX
+	};
+	void __user *p;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(addrs); i++) {
+		p = (void __user *)1;
+		if (IS_ENABLED(CONFIG_64BIT)) {
+			KUNIT_EXPECT_EQ(test, mydev_user_ptr(addrs[i], &p), 0);
+			KUNIT_EXPECT_EQ(test, (u64)(unsigned long)p, addrs[i]);
+		} else {
+			KUNIT_EXPECT_EQ(test, mydev_user_ptr(addrs[i], &p), -EFAULT);
+			KUNIT_EXPECT_EQ(test, (unsigned long)p, 1UL);
+		}
+	}
+}
+
+static struct kunit_case mydevice_uptr_cases[] = {
+	KUNIT_CASE(uptr_test_fits),
+	KUNIT_CASE(uptr_test_wide),
+	{}
+};
+
+static struct kunit_suite mydevice_uptr_suite = {
+	.name = "mydevice_uptr",
+	.test_cases = mydevice_uptr_cases,
+};
+
+kunit_test_suites(&mydevice_ring_suite, &mydevice_uptr_suite);
+
+MODULE_DESCRIPTION("KUnit tests of mydevice's ring buffer and user addresses");
 MODULE_AUTHOR("rustmods developers");
 MODULE_LICENSE("GPL");

@@ -27,9 +27,21 @@
 #include "tap.h"
 #include "guest.h"
 
+/*
+ * The module's own check of COPY_BUF's user address (mydevice/uptr.h),
+ * compiled here with stand-ins for the kernel's types: in the 32-bit
+ * build unsigned long has the width it has in a 32-bit kernel.
+ */
+typedef uint64_t u64;
+#define __user
+#define u64_to_user_ptr(x) ((void *)(uintptr_t)(x))
+#include "../../mydevice/uptr.h"
+
 #define DEV "/dev/mydevice"
 #define MOD "mydevice"
 #define RING 256		/* the lab's [u8; 256] */
+/* seed 000 exercise 4 as written: "_IOW with a data size of u64" */
+#define SEED_COPY_BUF _IOW('J', 4, uint64_t)
 
 static long page;
 static char *good_page;		/* mapped, read-write */
@@ -136,6 +148,9 @@ static void test_load(void)
 	ok(stat(DEV, &st) == 0 && S_ISCHR(st.st_mode) && major(st.st_rdev) == 10,
 	   DEV " is a misc character device (major 10)");
 	is_int(st.st_mode & 07777, 0600, DEV " has mode 0600");
+	/* issue 13 finding 7 (parameters written at run time): none here */
+	ok(access("/sys/module/" MOD "/parameters", F_OK) && errno == ENOENT,
+	   "no module parameters at all");
 }
 
 /* Seed 001, exercises 1-4 and 7 */
@@ -192,7 +207,9 @@ static void test_unknown(void)
 		{ _IOR('J', 1, uint16_t), "_IOR('J',1,u16): GET_VERSION with size 2" },
 		{ _IOW('J', 2, uint64_t), "_IOW('J',2,u64): SET_VALUE with size 8" },
 		{ _IOWR('J', 3, uint16_t), "_IOWR('J',3,u16): TRANSFORM with size 2" },
-		{ _IOW('J', 4, uint64_t), "_IOW('J',4,u64): COPY_BUF with the seed's size 8" },
+		{ _IOR('J', 4, uint64_t), "_IOR('J',4,u64): the seed's COPY_BUF, wrong direction" },
+		{ _IOWR('J', 4, uint64_t), "_IOWR('J',4,u64): the seed's COPY_BUF, both ways" },
+		{ _IOW('J', 4, uint32_t), "_IOW('J',4,u32): COPY_BUF's nr with size 4" },
 		{ _IO('J', 1), "_IO('J',1): nr 1 without data" },
 		{ _IOWR('J', 1, uint32_t), "_IOWR('J',1,u32): nr 1 both ways" },
 		{ _IOW('J', 5, uint32_t), "_IOW('J',5,u32): GET_VALUE's nr, wrong direction" },
@@ -210,6 +227,232 @@ static void test_unknown(void)
 		is_errno(ioctl(fd, bad[i].nr, buf), ENOTTY, "ex5: ENOTTY for %s",
 			 bad[i].what);
 	}
+	close(fd);
+}
+
+/*
+ * Seed 001's decoder listing: an unknown command logs its fields, as the
+ * seed's pr_warn!("Unknown ioctl: type={:#x} nr={} size={}") does, and
+ * the log is rate-limited.  Runs right after the load (a fresh limit).
+ */
+static void test_unknown_log(void)
+{
+	int fd = dev_open(), k = kmsg_open(), i, lines;
+	uint32_t buf[4] = { 0 };
+	char *log;
+
+	is_errno(ioctl(fd, _IO('J', 99)), ENOTTY, "_IO('J',99): ENOTTY");
+	is_errno(ioctl(fd, _IOR('K', 7, uint64_t), buf), ENOTTY,
+		 "_IOR('K',7,u64): ENOTTY");
+	is_errno(ioctl(fd, _IO(0, 0)), ENOTTY, "0: ENOTTY");
+	log = kmsg_collect(k);
+	is_int(log_count(log, "mydevice: Unknown ioctl: type=0x4a nr=99 size=0"), 1,
+	       "dmesg: mydevice: Unknown ioctl: type=0x4a nr=99 size=0");
+	is_int(log_count(log, "mydevice: Unknown ioctl: type=0x4b nr=7 size=8"), 1,
+	       "dmesg: mydevice: Unknown ioctl: type=0x4b nr=7 size=8");
+	is_int(log_count(log, "mydevice: Unknown ioctl: type=0x0 nr=0 size=0"), 1,
+	       "dmesg: type 0 prints as Rust's {:#x} does: type=0x0");
+	free(log);
+	close(k);
+
+	k = kmsg_open();
+	for (i = 0; i < 50; i++)
+		ioctl(fd, _IOR('J', 200, uint32_t), buf);
+	log = kmsg_collect(k);
+	lines = log_count(log, "mydevice: Unknown ioctl: type=0x4a nr=200 size=4");
+	ok(lines >= 1 && lines <= 10,
+	   "50 more at once: rate-limited (%d lines; at most 10 per 5 s)", lines);
+	free(log);
+	close(k);
+	close(fd);
+}
+
+/*
+ * Issue 13: the ioctls that change state shared by every open file
+ * (SET_COUNTER, COPY_BUF) need an open for writing, as write() does:
+ * EBADF otherwise, before the argument is looked at, and nothing changes.
+ * The others work on any open: SET_VALUE changes only the caller's own
+ * open file, the rest change nothing.
+ */
+static void test_write_access(void)
+{
+	struct mydevice_userbuf ub = { (uintptr_t)"new", 3 };
+	struct mydevice_point p = { 1, -2 };
+	int rw = dev_open(), ro, wo, po;
+	uint32_t v = 0;
+	char got[RING];
+	ssize_t n;
+
+	ro = open(DEV, O_RDONLY | O_CLOEXEC);
+	wo = open(DEV, O_WRONLY | O_CLOEXEC);
+	po = open(DEV, O_PATH | O_CLOEXEC);
+	if (ro < 0 || wo < 0 || po < 0)
+		bail_out("open %s: %s", DEV, strerror(errno));
+	drain(got, sizeof(got));
+	ioctl_u32(rw, MYDEVICE_IOC_SET_COUNTER, 55, NULL);
+	is_int(write(rw, "old", 3), 3, "the ring holds \"old\", the counter 55");
+
+	is_errno(ioctl_u32(ro, MYDEVICE_IOC_SET_COUNTER, 66, NULL), EBADF,
+		 "O_RDONLY: SET_COUNTER: EBADF (as write())");
+	is_errno(ioctl(ro, MYDEVICE_IOC_COPY_BUF, &ub), EBADF,
+		 "O_RDONLY: COPY_BUF: EBADF");
+	is_errno(ioctl(ro, SEED_COPY_BUF, &ub), EBADF,
+		 "O_RDONLY: COPY_BUF by the seed's number: EBADF");
+	is_errno(ioctl(ro, MYDEVICE_IOC_SET_COUNTER, hole), EBADF,
+		 "O_RDONLY: SET_COUNTER with a bad pointer: EBADF, checked first");
+	is_errno(ioctl(ro, MYDEVICE_IOC_COPY_BUF, NULL), EBADF,
+		 "O_RDONLY: COPY_BUF with NULL: EBADF, checked first");
+	ioctl_u32(rw, MYDEVICE_IOC_GET_COUNTER, 0, &v);
+	is_int(v, 55, "the counter is still 55");
+	n = drain(got, sizeof(got));
+	ok(n == 3 && !memcmp(got, "old", 3), "the ring still holds \"old\"");
+
+	is_int(ioctl_u32(ro, MYDEVICE_IOC_SET_VALUE, 9, NULL), 0,
+	       "O_RDONLY: SET_VALUE (this open's own value) works");
+	ioctl_u32(ro, MYDEVICE_IOC_GET_VALUE, 0, &v);
+	is_int(v, 9, "O_RDONLY: GET_VALUE reads it back");
+	ioctl_u32(rw, MYDEVICE_IOC_GET_VALUE, 0, &v);
+	is_int(v, 0, "and no other open's value changed");
+	v = 0;
+	ok(ioctl_u32(ro, MYDEVICE_IOC_GET_COUNTER, 0, &v) == 0 && v == 55,
+	   "O_RDONLY: GET_COUNTER works (55)");
+	ok(ioctl(ro, MYDEVICE_IOC_PING) == 0 &&
+	   ioctl_u32(ro, MYDEVICE_IOC_GET_VERSION, 0, &v) == 0 && v == 1,
+	   "O_RDONLY: PING and GET_VERSION work");
+	ok(ioctl_u32(ro, MYDEVICE_IOC_TRANSFORM, 4, &v) == 0 && v == 8 &&
+	   ioctl_u32(ro, MYDEVICE_IOC_INCREMENT, 4, &v) == 0 && v == 5,
+	   "O_RDONLY: TRANSFORM and INCREMENT work");
+	ok(ioctl(ro, MYDEVICE_IOC_NEGATE_POINT, &p) == 0 && p.x == -1 && p.y == 2,
+	   "O_RDONLY: NEGATE_POINT works");
+
+	is_int(ioctl_u32(wo, MYDEVICE_IOC_SET_COUNTER, 77, NULL), 0,
+	       "O_WRONLY: SET_COUNTER works");
+	ok(ioctl_u32(wo, MYDEVICE_IOC_GET_COUNTER, 0, &v) == 0 && v == 77,
+	   "O_WRONLY: GET_COUNTER reads 77");
+	is_int(ioctl(wo, MYDEVICE_IOC_COPY_BUF, &ub), 3, "O_WRONLY: COPY_BUF works");
+	n = drain(got, sizeof(got));
+	ok(n == 3 && !memcmp(got, "new", 3), "and the ring holds \"new\"");
+	is_errno(ioctl(po, MYDEVICE_IOC_PING), EBADF, "O_PATH: EBADF (the VFS)");
+	close(po);
+	close(wo);
+	close(ro);
+	close(rw);
+}
+
+/*
+ * Issue 13: COPY_BUF's ptr is a __u64, an address a 32-bit kernel would
+ * truncate to its low 32 bits.  The module's check, compiled as this
+ * program is (32 or 64 bits): what does not fit in an unsigned long is
+ * refused with EFAULT, the errno a 64-bit kernel gives for the same
+ * value (no such address in a 32-bit process).
+ */
+static void test_user_ptr(void)
+{
+	int bits = (int)sizeof(unsigned long) * 8;
+	void *p = NULL;
+
+	is_int(mydev_user_ptr(0x12345678u, &p), 0, "uptr (%d-bit): 0x12345678 fits", bits);
+	ok(p == (void *)(uintptr_t)0x12345678u, "uptr (%d-bit): as that pointer", bits);
+	is_int(mydev_user_ptr(0xffffffffu, &p), 0, "uptr (%d-bit): 0xffffffff fits", bits);
+	if (bits == 32) {
+		p = good_page;
+		is_int(mydev_user_ptr((1ULL << 32) | 0x1000, &p), -EFAULT,
+		       "uptr (32-bit): 2^32 + 0x1000: -EFAULT, not 0x1000");
+		ok(p == good_page, "uptr (32-bit): the pointer is not stored");
+		is_int(mydev_user_ptr(1ULL << 32, &p), -EFAULT,
+		       "uptr (32-bit): 2^32: -EFAULT, not NULL");
+		is_int(mydev_user_ptr(UINT64_MAX, &p), -EFAULT,
+		       "uptr (32-bit): 2^64 - 1: -EFAULT");
+	} else {
+		is_int(mydev_user_ptr((1ULL << 32) | 0x1000, &p), 0,
+		       "uptr (64-bit): 2^32 + 0x1000 fits");
+		ok((uintptr_t)p == ((1ULL << 32) | 0x1000),
+		   "uptr (64-bit): as that pointer (access_ok() judges it)");
+		is_int(mydev_user_ptr(UINT64_MAX, &p), 0,
+		       "uptr (64-bit): 2^64 - 1 fits (and faults in the copy)");
+	}
+}
+
+/* the same, end to end: a ptr past 4 GiB never reads the low 4 GiB */
+static void test_copy_buf_high_ptr(void)
+{
+	struct mydevice_userbuf ub;
+	char got[RING];
+	int fd = dev_open();
+	ssize_t n;
+
+	drain(got, sizeof(got));
+	is_int(write(fd, "keep", 4), 4, "write \"keep\"");
+	memcpy(good_page, "bad!", 4);
+	ub.ptr = (uintptr_t)good_page + (1ULL << 32);
+	ub.len = 4;
+	is_errno(ioctl(fd, MYDEVICE_IOC_COPY_BUF, &ub), EFAULT,
+		 "COPY_BUF from ptr = a mapped buffer + 2^32: EFAULT");
+	is_errno(ioctl(fd, SEED_COPY_BUF, &ub), EFAULT,
+		 "the same by the seed's number: EFAULT");
+	n = drain(got, sizeof(got));
+	ok(n == 4 && !memcmp(got, "keep", 4),
+	   "the ring still holds \"keep\", not the buffer's \"bad!\"");
+	close(fd);
+}
+
+/*
+ * Seed 000 exercise 4 defines COPY_BUF "with a data size of u64":
+ * _IOW('J', 4, u64) = 0x40084a04, its argument the 16-byte (ptr, len)
+ * struct all the same.  That number is an alias of COPY_BUF.
+ */
+static void test_seed_copy_buf(void)
+{
+	struct mydevice_userbuf ub;
+	char got[2 * RING], want[RING];
+	char *tail = hole - RING;
+	int fd = dev_open(), i;
+	ssize_t n;
+
+	is_int(SEED_COPY_BUF, 0x40084a04, "_IOW('J',4,u64) = 0x40084a04");
+	drain(got, sizeof(got));
+	ub.ptr = (uintptr_t)"hello";
+	ub.len = 5;
+	is_int(ioctl(fd, SEED_COPY_BUF, &ub), 5,
+	       "ex4 by the seed's number: COPY_BUF \"hello\" returns 5");
+	n = drain(got, sizeof(got));
+	ok(n == 5 && !memcmp(got, "hello", 5), "ex4 (seed's number): read() gets \"hello\"");
+	for (i = 0; i < RING; i++)
+		tail[i] = want[i] = (char)(i * 11 + 5);
+	ub.ptr = (uintptr_t)tail;
+	ub.len = 1000;
+	is_int(ioctl(fd, SEED_COPY_BUF, &ub), RING,
+	       "ex4 (seed's number): len 1000 is clamped to 256");
+	n = drain(got, sizeof(got));
+	ok(n == RING && !memcmp(got, want, RING), "ex4 (seed's number): those 256 bytes");
+	is_int(write(fd, "keep", 4), 4, "write \"keep\"");
+	ub.ptr = (uintptr_t)hole;
+	ub.len = 5;
+	is_errno(ioctl(fd, SEED_COPY_BUF, &ub), EFAULT,
+		 "ex4 (seed's number): an unmapped ptr: EFAULT");
+	is_errno(ioctl(fd, SEED_COPY_BUF, hole - 8), EFAULT,
+		 "ex4 (seed's number): a descriptor cut by the unmapped page: EFAULT");
+	n = drain(got, sizeof(got));
+	ok(n == 4 && !memcmp(got, "keep", 4), "ex4 (seed's number): the ring still holds \"keep\"");
+	close(fd);
+}
+
+/*
+ * Seed 001 leaves GET_VALUE's number open; _IOR('J', 2, u32) would be the
+ * obvious one but is seed 000's GET_COUNTER on this shared device: it
+ * reads the shared counter, not the open's value.  GET_VALUE is nr 5.
+ */
+static void test_get_value_number(void)
+{
+	int fd = dev_open();
+	uint32_t v = 0;
+
+	ioctl_u32(fd, MYDEVICE_IOC_SET_VALUE, 1234, NULL);
+	ioctl_u32(fd, MYDEVICE_IOC_SET_COUNTER, 4321, NULL);
+	ok(ioctl_u32(fd, _IOR('J', 2, uint32_t), 0, &v) == 0 && v == 4321,
+	   "_IOR('J',2,u32) is GET_COUNTER: the shared 4321, not this open's 1234");
+	ok(ioctl_u32(fd, _IOR('J', 5, uint32_t), 0, &v) == 0 && v == 1234,
+	   "_IOR('J',5,u32) is GET_VALUE: this open's 1234");
 	close(fd);
 }
 
@@ -655,12 +898,18 @@ int main(void)
 	signal(SIGPIPE, SIG_IGN);	/* a dead child must not kill us */
 	setup_memory();
 	test_numbers();
+	test_user_ptr();
 	test_load();
+	test_unknown_log();
 	test_seed001_basic();
 	test_unknown();
 	test_per_open();
 	test_seed000_ioctls();
+	test_write_access();
+	test_get_value_number();
 	test_copy_buf();
+	test_seed_copy_buf();
+	test_copy_buf_high_ptr();
 	test_bad_pointers();
 	test_ring();
 	test_ring_wrap();

@@ -34,6 +34,8 @@ is "$(ioctl $D -t J -n 3 -d read-write -s 4 -v 4294967295)" 4294967294 \
 out=$(ioctl $D -t J -n 99 -d none 2>&1)
 rc=$?
 is "$rc" 25 "001 ex5: an unknown command: exit status 25 (ENOTTY)"
+is "$(ksince | grep -c '^mydevice: Unknown ioctl: type=0x4a nr=99 size=0$')" 1 \
+	"001 ex5: dmesg: mydevice: Unknown ioctl: type=0x4a nr=99 size=0 (the decoder listing's line)"
 is "$out" "ioctl: ioctl 0x00004a63 on $D: ENOTTY (errno 25, Inappropriate ioctl for device)" \
 	"001 ex5: the message names ENOTTY and errno 25"
 ioctl $D -t J -n 1 -d read -s 8 > /dev/null 2>&1
@@ -116,6 +118,27 @@ echo -n abc > $D
 head -c 16 /dev/zero | ioctl $D -t J -n 4 -d write -s 16
 ok $? "000 ex4: COPY_BUF {ptr 0, len 0} succeeds"
 is "$(cat $D | wc -c)" 0 "000 ex4: and empties the buffer"
+# the lab's own number: _IOW with a data size of u64, the same struct
+echo -n abc > $D
+printf '\x00\x00\x00\x00\x00\x00\x00\x00\x05\x00\x00\x00\x00\x00\x00\x00' |
+	ioctl $D -N 0x40084a04 -s 16 > $tmp/seednr.out 2>&1
+is "$?" 14 "000 ex4: the seed's _IOW('J',4,u64) = 0x40084a04 {ptr 0, len 5}: EFAULT, a known command"
+is "$(cat $tmp/seednr.out)" "ioctl: ioctl 0x40084a04 on $D: EFAULT (errno 14, Bad address)" \
+	"000 ex4: the tool sent 0x40084a04 with 16 bytes"
+echo -n abc > $D
+head -c 16 /dev/zero | ioctl $D -N 0x40084a04 -s 16
+ok $? "000 ex4: 0x40084a04 {ptr 0, len 0} succeeds"
+is "$(cat $D | wc -c)" 0 "000 ex4: and empties the buffer"
+
+# the shared counter and buffer change only through an open for writing
+exec 8<$D
+ioctl --fd 8 -t J -n 1 -d write -s 4 -v 5 > $tmp/ro.out 2>&1
+is "$?" 9 "SET_COUNTER through a read-only open (exec 8<$D): EBADF (errno 9)"
+is "$(cat $tmp/ro.out)" "ioctl: ioctl 0x40044a01 on fd 8: EBADF (errno 9, Bad file descriptor)" \
+	"the tool names EBADF"
+is "$(ioctl --fd 8 -t J -n 2 -d read -s 4)" 100 \
+	"GET_COUNTER through the read-only open works: still 100"
+exec 8<&-
 
 out=$(ioctl /dev/mydevice -t J -n 99 -d none 2>&1)
 is "$?" 25 "000 ex5: ioctl /dev/mydevice -t J -n 99 -d none fails with ENOTTY (errno 25)"

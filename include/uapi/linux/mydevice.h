@@ -10,6 +10,13 @@
  * An argument pointer that faults gives EFAULT and changes nothing.  The
  * structures have one layout for 32-bit and 64-bit programs.
  *
+ * The commands that change state every open file shares
+ * (MYDEVICE_IOC_SET_COUNTER, MYDEVICE_IOC_COPY_BUF and its alias) need a
+ * file opened for writing, as write() does: on an open without write
+ * access they fail with EBADF and change nothing.  The others work on
+ * any open, MYDEVICE_IOC_SET_VALUE too: it changes only the caller's own
+ * open file.
+ *
  * read() and write() use a byte buffer of MYDEVICE_BUF_SIZE bytes shared
  * by every open file: write() appends as many bytes as fit and returns
  * that count, or fails with ENOSPC if the buffer is full; read() takes
@@ -87,6 +94,9 @@ struct mydevice_userbuf {
  * MYDEVICE_IOC_GET_VALUE - read this open file's value
  *
  * Stores a __u32: what MYDEVICE_IOC_SET_VALUE last set on this open file.
+ * The lab gives it no number; _IOR('J', 2, __u32), the natural one, is
+ * MYDEVICE_IOC_GET_COUNTER of the other lab on this same device, so it
+ * takes the first free nr, 5.
  */
 #define MYDEVICE_IOC_GET_VALUE	  _IOR(MYDEVICE_IOC_MAGIC, 5, __u32)
 
@@ -101,7 +111,8 @@ struct mydevice_userbuf {
 /**
  * MYDEVICE_IOC_SET_COUNTER - set the counter shared by every open file
  *
- * Takes a __u32.  The counter is 0 when the module loads.
+ * Takes a __u32.  The counter is 0 when the module loads.  Needs an open
+ * for writing (EBADF otherwise).
  */
 #define MYDEVICE_IOC_SET_COUNTER  _IOW(MYDEVICE_IOC_MAGIC, 1, __u32)
 /**
@@ -122,11 +133,22 @@ struct mydevice_userbuf {
  *
  * Takes a &struct mydevice_userbuf and replaces the contents of the byte
  * buffer behind read() with the first min(len, MYDEVICE_BUF_SIZE) bytes
- * at ptr; len 0 empties it.  A ptr that faults: EFAULT, and the buffer is
- * unchanged.
+ * at ptr; len 0 empties it.  A ptr that faults, or that a 32-bit kernel
+ * cannot hold (2^32 or more): EFAULT, and the buffer is unchanged.  Needs
+ * an open for writing (EBADF otherwise).
  *
  * Return: the number of bytes stored.
  */
 #define MYDEVICE_IOC_COPY_BUF	  _IOW(MYDEVICE_IOC_MAGIC, 4, struct mydevice_userbuf)
+/**
+ * MYDEVICE_IOC_COPY_BUF_U64 - MYDEVICE_IOC_COPY_BUF by seed 000's number
+ *
+ * The reading and writing lab defines its command 4 "with a data size of
+ * u64" and passes the same (ptr, len) struct: this number,
+ * _IOW('J', 4, __u64), does exactly what MYDEVICE_IOC_COPY_BUF does, with
+ * the same &struct mydevice_userbuf argument (16 bytes, whatever the
+ * size field says), so that programs written to the lab's text work.
+ */
+#define MYDEVICE_IOC_COPY_BUF_U64 _IOW(MYDEVICE_IOC_MAGIC, 4, __u64)
 
 #endif /* _UAPI_LINUX_MYDEVICE_H */
