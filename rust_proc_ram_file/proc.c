@@ -27,16 +27,25 @@
  * at unload waits for them and makes later calls on old file descriptors
  * fail (EIO for read and write), and new opens get ENOENT.  After that
  * nothing can reach the store, and it is freed.
+ *
+ * fsync: procfs gives its files file operations of its own, which have no
+ * fsync (fsync() would be EINVAL), and proc_ops has no hook for one.  So
+ * an open replaces the file's operations with a copy of procfs's plus
+ * tmpfs's fsync, noop_fsync() (rpf_fops below).  Every function in the
+ * copy is the kernel's, none ours, because an open file may outlive the
+ * module: its calls then reach procfs, which answers EIO as before.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/fs.h>
+#include <linux/kmemleak.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/proc_fs.h>
 #include <linux/rwsem.h>
 #include <linux/sched/signal.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 
@@ -66,6 +75,20 @@ struct rpf {
 };
 
 static struct rpf rpf_file;
+
+/*
+ * The operations of our open files: procfs's (rpf_procfs_fops, as the
+ * first open finds them) with .fsync set, allocated by the first open and
+ * never changed after.  rpf_fops_users counts the open files that use it.
+ * A file's last close gives it procfs's operations back.  Files still
+ * open at unload keep the copy, so then it is not freed but left to them:
+ * one table per unload that happens with the file open.  All three, and
+ * rpf_unloading (set when the unload begins), under rpf_file.st.lock.
+ */
+static const struct file_operations *rpf_fops;
+static const struct file_operations *rpf_procfs_fops;
+static unsigned long rpf_fops_users;
+static bool rpf_unloading;
 
 static struct rpf *rpf_of(struct inode *inode)
 {
@@ -176,22 +199,86 @@ static loff_t rpf_lseek(struct file *file, loff_t offset, int whence)
 	return ret;
 }
 
+/*
+ * The first open makes rpf_fops from the operations procfs gave it
+ * (under st->lock, before the open has changed anything).
+ */
+static int rpf_make_fops(struct file *file)
+{
+	struct file_operations *const fops = rpf_fops ? NULL :
+		kmemdup(file->f_op, sizeof(*file->f_op), GFP_KERNEL);
+
+	if (rpf_fops)
+		return 0;
+	if (!fops)
+		return -ENOMEM;
+	fops->fsync = noop_fsync;	/* RAM: nothing to flush */
+	rpf_procfs_fops = file->f_op;
+	rpf_fops = fops;
+	return 0;
+}
+
+/*
+ * Give an opening file rpf_fops in place of procfs's operations (under
+ * st->lock, before the file is installed anywhere).  The owner of both is
+ * NULL (procfs is built in), so no module reference is taken or dropped.
+ * A file whose operations are not the ones the first open saw keeps its
+ * own (no fsync): that would be a change in procfs.
+ */
+static void rpf_use_fops(struct file *file)
+{
+	if (WARN_ON_ONCE(file->f_op != rpf_procfs_fops || rpf_fops->owner))
+		return;
+	replace_fops(file, rpf_fops);
+	rpf_fops_users++;
+}
+
 static int rpf_open(struct inode *inode, struct file *file)
 {
 	struct rpf *rpf = rpf_of(inode);
 	struct rpf_store *st = &rpf->st;
-	int ret = 0;
+	int ret;
 
+	/* before O_TRUNC: an open refused later must not have emptied it */
+	ret = kc_odirect_as_tmpfs(file);
+	if (ret)
+		return ret;
 	if (down_write_killable(&st->lock))
 		return -EINTR;
-	if (!(file->f_flags & O_LARGEFILE) && st->size > MAX_NON_LFS)
+	ret = rpf_make_fops(file);
+	if (!ret && !(file->f_flags & O_LARGEFILE) && st->size > MAX_NON_LFS)
 		ret = -EOVERFLOW;	/* as generic_file_open() */
-	else if (file->f_flags & O_TRUNC)
+	if (!ret && (file->f_flags & O_TRUNC))
 		rpf_store_free_all(st);
 	/* also refreshes an inode that another mount of /proc left stale */
 	rpf_publish_size(rpf, inode);
+	if (!ret)
+		rpf_use_fops(file);
 	up_write(&st->lock);
 	return ret;
+}
+
+/*
+ * procfs calls this once per open file: at its last close, in the task
+ * that runs __fput() and reads f_op after us, or at unload for the files
+ * still open then, from rmmod's task.  Only in the first case may the
+ * operations change back: at unload, a file whose last close is under way
+ * in another task has a count of 0 too, and that __fput() reads f_op
+ * meanwhile (KCSAN saw it).  So once the unload has begun, no file's
+ * operations change: they keep rpf_fops, and rpf_exit() leaves the table
+ * to them.
+ */
+static int rpf_release(struct inode *inode, struct file *file)
+{
+	struct rpf_store *st = &rpf_of(inode)->st;
+
+	down_write(&st->lock);
+	if (!rpf_unloading && file->f_op == rpf_fops && !file_count(file)) {
+		file->f_op = rpf_procfs_fops;
+		rpf_fops_users--;
+	}
+	up_write(&st->lock);
+	return 0;
 }
 
 /* No mmap: say so as for any file that cannot be mapped. */
@@ -202,6 +289,7 @@ static int rpf_mmap(struct file *file, struct vm_area_struct *vma)
 
 static const struct proc_ops rpf_proc_ops = {
 	.proc_open	= rpf_open,
+	.proc_release	= rpf_release,
 	.proc_read_iter	= rpf_read_iter,
 	.proc_write	= rpf_write,
 	.proc_lseek	= rpf_lseek,
@@ -232,9 +320,16 @@ static int __init rpf_init(void)
 	}
 
 	rpf_store_init(st);
+	rpf_file.info = proc_create_single_data(RPF_INFO, 0444, NULL,
+						rpf_info_show, &rpf_file);
+	if (!rpf_file.info) {
+		pr_err("cannot create /proc/%s\n", RPF_INFO);
+		return -ENOMEM;
+	}
 	/*
-	 * The file can be opened before proc_create_data() returns; the
-	 * lock makes such an open wait until rpf_file.pde is set.
+	 * Last, because through it users create state (pages): once it is
+	 * there nothing may fail.  It can be opened before proc_create_data()
+	 * returns; the lock makes such an open wait until rpf_file.pde is set.
 	 */
 	down_write(&st->lock);
 	rpf_file.pde = proc_create_data(RPF_NAME, RPF_MODE, NULL,
@@ -242,13 +337,7 @@ static int __init rpf_init(void)
 	up_write(&st->lock);
 	if (!rpf_file.pde) {
 		pr_err("cannot create /proc/%s\n", RPF_NAME);
-		return -ENOMEM;
-	}
-	rpf_file.info = proc_create_single_data(RPF_INFO, 0444, NULL,
-						rpf_info_show, &rpf_file);
-	if (!rpf_file.info) {
-		pr_err("cannot create /proc/%s\n", RPF_INFO);
-		proc_remove(rpf_file.pde);
+		proc_remove(rpf_file.info);
 		return -ENOMEM;
 	}
 	pr_info("Loaded /proc/%s\n", RPF_NAME);
@@ -260,11 +349,22 @@ static void __exit rpf_exit(void)
 	struct rpf_store *st = &rpf_file.st;
 	unsigned long n;
 
-	/* waits for callers inside our proc_ops; none can enter after it */
-	proc_remove(rpf_file.info);
+	/*
+	 * The file first, the reverse of init.  Each proc_remove() waits for
+	 * the callers inside that entry's operations; none can enter after.
+	 */
+	down_write(&st->lock);
+	rpf_unloading = true;
+	up_write(&st->lock);
 	proc_remove(rpf_file.pde);
+	proc_remove(rpf_file.info);
 	down_write(&st->lock);	/* uncontended: for the store's lockdep check */
 	n = rpf_store_free_all(st);
+	if (rpf_fops_users)
+		/* open files still point at it: theirs now (rpf_fops) */
+		kmemleak_not_leak(rpf_fops);
+	else
+		kfree(rpf_fops);
 	up_write(&st->lock);
 	pr_info("Removed /proc/%s (%lu pages freed)\n", RPF_NAME, n);
 }

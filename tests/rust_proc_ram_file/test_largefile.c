@@ -7,6 +7,7 @@
  * 2 GiB without O_LARGEFILE gives EOVERFLOW on both kernels, as on
  * 6.12's tmpfs; 6.1's tmpfs lets it open (a documented difference).
  */
+#include <sys/sendfile.h>
 #include <sys/syscall.h>
 
 #include "tap.h"
@@ -74,6 +75,30 @@ int main(void)
 		for (i = 0; i < 2; i++)
 			diag("%s: %lld %lld %lld %lld", files[i], r[i][0],
 			     r[i][1], r[i][2], r[i][3]);
+
+	/*
+	 * procfs's superblock limit, 2^31 - 1: sendfile refuses offsets past
+	 * the smaller limit of its two files (a documented difference);
+	 * splice and pread reach the byte at 3 GiB, as the README advises.
+	 */
+	if (!m32) {
+		int fd = open(F, O_RDONLY), p[2];
+		off_t off = 3 * GIB;
+		loff_t loff = 3 * GIB;
+		char c = 0;
+
+		if (fd < 0 || pipe(p))
+			bail_out("open/pipe: %s", strerror(errno));
+		is_errno(sendfile(p[1], fd, &off, 1), EOVERFLOW,
+			 "sendfile from the byte at 3 GiB: EOVERFLOW (procfs's 2 GiB - 1 limit)");
+		is_int(splice(fd, &loff, p[1], NULL, 1, 0), 1,
+		       "splice from it works");
+		ok(read(p[0], &c, 1) == 1 && c == 'x', "and brings the byte");
+		ok(pread(fd, &c, 1, 3 * GIB) == 1 && c == 'x', "so does pread");
+		close(p[0]);
+		close(p[1]);
+		close(fd);
+	}
 
 	unlink(REF);
 	is_int(mod_unload(MOD), 0, "unloads");

@@ -46,6 +46,12 @@ is "$(dd if=$F bs=4096 skip=100 count=1 2>/dev/null | tr -d '\0' | wc -c)" 0 \
 	"the hole between reads as zeros"
 : > $F
 is "$(stat -c %s $F)" 0 ": > file empties it"
+# issue 13: programs that fsync what they write
+dd if=/tmp/rand of=$F bs=4096 count=10 conv=fsync 2>/tmp/dd.err
+ok $? "dd conv=fsync succeeds ($(tr '\n' ' ' < /tmp/dd.err))"
+cmp -s -n 40960 /tmp/rand $F
+ok $? "and wrote the data"
+: > $F
 
 sudo rmmod rust_proc_ram_file
 ok $? "rmmod rust_proc_ram_file"
@@ -53,5 +59,5 @@ ok $? "rmmod rust_proc_ram_file"
 ok $? "$F is gone"
 sudo insmod rust_proc_ram_file.ko && is "$(cat $F | wc -c)" 0 "reloaded: empty"
 sudo rmmod rust_proc_ram_file
-rm -f /tmp/rand /tmp/back
+rm -f /tmp/rand /tmp/back /tmp/dd.err
 done_testing

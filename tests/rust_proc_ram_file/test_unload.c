@@ -58,6 +58,12 @@ static void test_old_fds(void)
 	ok(mmap(NULL, PG, PROT_READ, MAP_SHARED, ro, 0) == MAP_FAILED &&
 	   errno == EIO, "old fd: mmap gives EIO");
 	ok(fstat(rw, &st) == 0 && S_ISREG(st.st_mode), "old fd: fstat still works");
+	/*
+	 * fsync goes through the file operations the module gave the open
+	 * file, which outlive it: tmpfs's answer, 0, still (README.md).
+	 */
+	is_int(fsync(rw), 0, "old fd: fsync still answers 0 (the module's table outlives it)");
+	is_int(fdatasync(ro), 0, "old fd: fdatasync too");
 	is_errno(open(F, O_RDONLY), ENOENT, "new open: ENOENT");
 	is_errno(open(F, O_RDWR | O_CREAT, 0666), ENOENT,
 		 "new open with O_CREAT: ENOENT (procfs creates nothing)");
@@ -297,6 +303,85 @@ static void test_unload_under_load(int cycles)
 	}
 }
 
+/*
+ * Issue 13 finding 5: the file through which users create state
+ * (/proc/rust-proc-file: pages written) is registered last at load and
+ * removed first at unload, so that it is never there while the load can
+ * still fail (an error path would have to free what was written through
+ * it meanwhile) and never outlives the rest at unload.  The info file is
+ * the module's other entry.  A watcher thread looks at both while this
+ * thread loads and unloads in a loop:
+ *   loading:   rust-proc-file there  =>  rust-proc-file-info there
+ *   unloading: rust-proc-file-info gone  =>  rust-proc-file gone
+ * Each is checked in the order that makes it sound (the first path
+ * looked up first); a check that straddles a change of phase is thrown
+ * away (the generation moved).
+ */
+#define INFO	"/proc/rust-proc-file-info"
+
+static volatile int order_phase;	/* 0 idle, 1 loading, 2 unloading */
+static volatile unsigned int order_gen;
+static volatile int order_stop;
+static long long order_checks[3], order_bad[3];
+
+static void *order_watcher(void *arg)
+{
+	(void)arg;
+	while (!order_stop) {
+		unsigned int g = order_gen;
+		int phase = order_phase;
+		bool bad;
+
+		__sync_synchronize();
+		if (phase == 1)
+			bad = !access(F, F_OK) && access(INFO, F_OK);
+		else if (phase == 2)
+			bad = access(INFO, F_OK) && !access(F, F_OK);
+		else
+			continue;
+		__sync_synchronize();
+		if (g != order_gen)
+			continue;
+		order_checks[phase]++;
+		order_bad[phase] += bad;
+	}
+	return NULL;
+}
+
+static void order_set(int phase)
+{
+	__sync_synchronize();
+	order_gen++;
+	order_phase = phase;
+	__sync_synchronize();
+}
+
+static void test_registration_order(int cycles)
+{
+	int c, fails = 0;
+	pthread_t t;
+
+	mod_ensure_unloaded(MOD);
+	pthread_create(&t, NULL, order_watcher, NULL);
+	for (c = 0; c < cycles; c++) {
+		order_set(1);
+		fails += mod_load(MOD, NULL) != 0;
+		order_set(0);
+		order_set(2);
+		fails += mod_unload(MOD) != 0;
+		order_set(0);
+	}
+	order_stop = 1;
+	pthread_join(t, NULL);
+	diag("%d loads and unloads watched: %lld checks while loading, %lld while unloading",
+	     cycles, order_checks[1], order_checks[2]);
+	is_int(fails, 0, "%d loads and unloads succeeded", cycles);
+	is_int(order_bad[1], 0,
+	       "loading: /proc/rust-proc-file never seen without the info file (registered last)");
+	is_int(order_bad[2], 0,
+	       "unloading: /proc/rust-proc-file never seen after the info file went (removed first)");
+}
+
 int main(int argc, char **argv)
 {
 	struct timespec t0, t1;
@@ -305,6 +390,7 @@ int main(int argc, char **argv)
 		     access("/sys/kernel/debug/kmemleak", F_OK) ? 50 : 15;
 
 	test_old_fds();
+	test_registration_order(cycles * 4);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	test_unload_under_load(cycles);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
