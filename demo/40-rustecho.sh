@@ -9,7 +9,7 @@ sudo rmmod rustecho_skeleton
 sudo dmesg | tail -1
 # Stage 2.  The seed now runs "rm -f rustecho.c; make clean && make" and
 # looks for "RUSTC [M] rustecho.o".  This guest has no compiler: make demo
-# built rustecho.ko on the host, from C (rustecho/rustecho.c, "CC [M]"),
+# built rustecho.ko on the host, from C (rustecho/dev.c, state.c, "CC [M]"),
 # just before it booted the guest.  This is what we load:
 ls -la rustecho.ko && strings rustecho.ko | grep -E '^(description|vermagic)='
 sudo insmod rustecho.ko && sudo dmesg | tail -5

@@ -62,7 +62,8 @@ mapfile -t releases < <(for d in /lib/modules/*/build/Makefile; do
 	[ -e "$d" ] && { d=${d%/build/Makefile}; echo "${d##*/}"; }; done)
 missing=
 for k in 6.1 6.12 6.12-rt; do
-	rel=$("$top/tests/vm/kernels" "$k" 2>/dev/null | sed -n 's/.*KREL=\(.*\)$/\1/p')
+	rel=$(info=$("$top/tests/vm/kernels" "$k" 2>/dev/null) &&
+		eval "$info" && echo "$KREL")
 	printf '%s\n' "${releases[@]}" | grep -qxF "$rel" || missing="$missing $k"
 done
 [ -z "$missing" ]

@@ -2,11 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # test_install.sh (host): make install and make uninstall, without DKMS.
-#   1. staged: INSTALL_MOD_PATH=<temporary dir>, against the 6.12 headers
-#   2. for real, as root, into /lib/modules/<release>/extra/ of the 6.1
-#      kernel, which is installed but not running here: modprobe's index
-#      (modules.dep, read with modinfo -k) finds every module after
-#      install, none after uninstall.  Nothing is loaded.
+#   1. staged: DESTDIR=<temporary dir> PREFIX=/usr, against the 6.12
+#      headers: the modules under DESTDIR/lib/modules/<release>/extra/, the
+#      tools (ioctl, rq: they run and answer --help) in DESTDIR/usr/bin and
+#      their man pages in DESTDIR/usr/share/man/man1; make uninstall
+#      leaves only depmod's index.  PREFIX's default is /usr/local.
+#      INSTALL_MOD_PATH=<dir> still stages the modules alone.
+#   2. for real, as root, the modules (make install-modules) into
+#      /lib/modules/<release>/extra/ of the 6.1 kernel, which is installed
+#      but not running here: modprobe's index (modules.dep, read with
+#      modinfo -k) finds every module after install, none after
+#      make uninstall-modules.  Nothing is loaded.
 # Leaves nothing behind, also when it fails or is interrupted.
 set -uo pipefail
 
@@ -28,7 +34,7 @@ stage=$(mktemp -d)
 real_dir=
 cleanup() {
 	rm -rf "$stage"
-	[ -n "$real_dir" ] && make -s uninstall KREL="$real_rel" >/dev/null 2>&1
+	[ -n "$real_dir" ] && make -s uninstall-modules KREL="$real_rel" >/dev/null 2>&1
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -69,18 +75,54 @@ check_removed() {
 	ok $? "$2: nothing left in $dir (extra/ gone, modules.dep without them)${left:+ -- left:$left}"
 }
 
+mapfile -t tools < <(for t in tools/*.c; do t=${t#tools/}; echo "${t%.c}"; done)
+
+# check_tools DIR PREFIX: each tool in DIR/PREFIX/bin runs and answers
+# --help, its man page in DIR/PREFIX/share/man/man1
+check_tools() {
+	local t bad=
+	for t in "${tools[@]}"; do
+		[ -x "$1$2/bin/$t" ] && "$1$2/bin/$t" --help >/dev/null 2>&1 ||
+			bad="$bad $t"
+		[ -f "$1$2/share/man/man1/$t.1" ] || bad="$bad $t.1"
+	done
+	[ -z "$bad" ]
+	ok $? "tools in <dir>$2/bin (--help works), man pages in <dir>$2/share/man/man1${bad:+ -- not:$bad}"
+}
+
 # --- 1. staged ----------------------------------------------------------
 eval "$(tests/vm/kernels 6.12)" || { echo "Bail out! no 6.12 kernel (scripts/deps)"; exit 1; }
-make -s install KDIR="$KDIR" INSTALL_MOD_PATH="$stage" >"$stage.log" 2>&1
+make -s install KDIR="$KDIR" DESTDIR="$stage" PREFIX=/usr >"$stage.log" 2>&1
 st=$?
-ok $st "make install KDIR=<6.12> INSTALL_MOD_PATH=<dir>"
+ok $st "make install KDIR=<6.12> DESTDIR=<dir> PREFIX=/usr"
 [ $st = 0 ] || sed 's/^/#   /' "$stage.log"
 check_installed "$stage/lib/modules/$KREL" "$KREL" "staged"
-make -s uninstall KDIR="$KDIR" INSTALL_MOD_PATH="$stage" >"$stage.log" 2>&1
+check_tools "$stage" /usr
+make -s uninstall KDIR="$KDIR" DESTDIR="$stage" PREFIX=/usr >"$stage.log" 2>&1
 st=$?
-ok $st "make uninstall KDIR=<6.12> INSTALL_MOD_PATH=<dir>"
+ok $st "make uninstall KDIR=<6.12> DESTDIR=<dir> PREFIX=/usr"
 [ $st = 0 ] || sed 's/^/#   /' "$stage.log"
 check_removed "$stage/lib/modules/$KREL" "staged"
+left=$(cd "$stage" && find . -type f ! -path "./lib/modules/$KREL/modules.*")
+[ -z "$left" ]
+ok $? "make uninstall: no file left in <dir> but depmod's index${left:+ -- left: $left}"
+rm -rf "${stage:?}"/*
+
+make -s install-tools DESTDIR="$stage" >"$stage.log" 2>&1
+ok $? "make install-tools DESTDIR=<dir>: PREFIX is /usr/local by default"
+check_tools "$stage" /usr/local
+make -s uninstall-tools DESTDIR="$stage" >"$stage.log" 2>&1
+left=$(cd "$stage" && find . -type f)
+[ -z "$left" ]
+ok $? "make uninstall-tools DESTDIR=<dir>: nothing left${left:+ -- left: $left}"
+rm -rf "${stage:?}"/*
+
+make -s install-modules KDIR="$KDIR" INSTALL_MOD_PATH="$stage" >"$stage.log" 2>&1
+ok $? "make install-modules KDIR=<6.12> INSTALL_MOD_PATH=<dir>"
+check_installed "$stage/lib/modules/$KREL" "$KREL" "staged by INSTALL_MOD_PATH"
+make -s uninstall-modules KDIR="$KDIR" INSTALL_MOD_PATH="$stage" >"$stage.log" 2>&1
+ok $? "make uninstall-modules KDIR=<6.12> INSTALL_MOD_PATH=<dir>"
+check_removed "$stage/lib/modules/$KREL" "staged by INSTALL_MOD_PATH"
 rm -f "$stage.log"
 
 # --- 2. for real, into a kernel that is not running ------------------------
@@ -98,9 +140,9 @@ elif [ -e "$dir/extra" ]; then
 	exit 1
 else
 	real_dir=$dir
-	out=$(make -s install KDIR="$KDIR" 2>&1)
+	out=$(make -s install-modules KDIR="$KDIR" 2>&1)
 	st=$?
-	ok $st "make install KDIR=<6.1> (not the running kernel)"
+	ok $st "make install-modules KDIR=<6.1> (not the running kernel)"
 	[ $st = 0 ] || sed 's/^/#   /' <<<"$out"
 	check_installed "$dir" "$real_rel" "6.1"
 	bad=
@@ -111,9 +153,9 @@ else
 	[ -z "$bad" ]
 	ok $? "modinfo -k $real_rel <module> finds every module in extra/${bad:+ -- not:$bad}"
 	# uninstall needs only the release, not the headers
-	out=$(make -s uninstall KREL="$real_rel" 2>&1)
+	out=$(make -s uninstall-modules KREL="$real_rel" 2>&1)
 	st=$?
-	ok $st "make uninstall KREL=$real_rel"
+	ok $st "make uninstall-modules KREL=$real_rel"
 	[ $st = 0 ] || sed 's/^/#   /' <<<"$out"
 	real_dir=
 	check_removed "$dir" "6.1"

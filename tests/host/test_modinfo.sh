@@ -20,6 +20,11 @@ if ! make -s modules KDIR="$KDIR" >/dev/null; then
 	exit 1
 fi
 
+# descriptions as the seeds write them (issue 14 item 6)
+declare -A seed_description=(
+	[rustqueue]="rustqueue — a bounded FIFO message queue"	# seed 002
+)
+
 for d in */Kbuild; do
 	m=${d%/Kbuild}
 	ko=build/$KREL/$m/$m.ko
@@ -32,6 +37,10 @@ for d in */Kbuild; do
 		[ -n "$(modinfo -F "$field" "$ko")" ]
 		ok $? "$m: modinfo shows its $field"
 	done
+	if [ -n "${seed_description[$m]:-}" ]; then
+		is "$(modinfo -F description "$ko")" "${seed_description[$m]}" \
+			"$m: description as its seed writes it"
+	fi
 	# "GPL" and "GPL v2" both say GPLv2 to the kernel (license-rules.rst)
 	lic=$(modinfo -F license "$ko")
 	[ "$lic" = GPL ] || [ "$lic" = "GPL v2" ]

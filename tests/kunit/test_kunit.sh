@@ -13,7 +13,7 @@ cd /root || exit 1
 
 # the test modules the tree builds (a module dropped from a Kbuild file
 # must not silently take its tests with it)
-expected="mydevice_kunit rust_proc_ram_file_kunit rustqueue_kunit"
+expected="mydevice_kunit rust_proc_ram_file_kunit rustecho_kunit rustqueue_kunit"
 kunit=/sys/kernel/debug/kunit
 
 if [ ! -d $kunit ]; then

@@ -14,6 +14,7 @@
  *   EFAULT  write() from or read() into memory that faults; a faulting
  *           write leaves the buffer unchanged
  *   EPERM   open() for writing without CAP_SYS_ADMIN
+ *   ENODEV  open() while the module is still loading
  *   EINVAL  lseek() outside 0..(current buffer length)
  */
 #ifndef _UAPI_LINUX_RUSTECHO_H
