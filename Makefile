@@ -192,15 +192,17 @@ dkms-remove:
 # built by dpkg-buildpackage from a copy of this tree (without what git
 # ignores) in build/deb/rustmods-<version>/; the packages land in
 # build/deb/.  Needs debhelper and dh-dkms (scripts/deps).
+# DEB_OUT=<dir> builds there instead.
 DEB_VERSION = $(shell dpkg-parsechangelog -S Version)
+DEB_OUT ?= $(B)/deb
 deb:
-	rm -rf $(B)/deb
-	mkdir -p $(B)/deb/rustmods-$(DEB_VERSION)
+	rm -rf $(DEB_OUT)
+	mkdir -p $(DEB_OUT)/rustmods-$(DEB_VERSION)
 	tar -c --exclude-vcs --exclude-vcs-ignores --exclude=./build . | \
-		tar -x -C $(B)/deb/rustmods-$(DEB_VERSION)
-	cd $(B)/deb/rustmods-$(DEB_VERSION) && \
+		tar -x -C $(DEB_OUT)/rustmods-$(DEB_VERSION)
+	cd $(DEB_OUT)/rustmods-$(DEB_VERSION) && \
 		dpkg-buildpackage -b -us -uc --no-sign
-	@ls -1 $(B)/deb/*.deb
+	@ls -1 $(DEB_OUT)/*.deb
 
 deps:
 	scripts/deps
