@@ -63,5 +63,11 @@ wait "$GUEST_PID" 2>/dev/null
 ok "$prompt" "vmrun --shell: a guest shell prompt on the terminal"
 ok "$seen" "vmrun --shell: runs what is typed at it"
 
+# --system boots the sid system, whose kernel is 7's: another is refused
+# before anything is built or booted (the tier itself: tests/system/run)
+out=$("$vmrun" --system -k 6.12 -- true 2>&1); rc=$?
+[ "$rc" = 2 ] && grep -q -- '--system boots kernel 7 only' <<<"$out"
+ok $? "vmrun --system -k 6.12: refused (status 2), says why"
+
 echo "1..$n"
 [ "$failed" = 0 ]
