@@ -24,6 +24,10 @@
  * waits for room.  Waits are interruptible and lose nothing.  With
  * O_NONBLOCK such a call fails with EAGAIN instead of waiting.
  *
+ * RUSTQUEUE_IOC_SEND_BATCH and RUSTQUEUE_IOC_RECV_BATCH send or receive
+ * up to RUSTQUEUE_BATCH_MAX messages in one call, as sendmmsg() and
+ * recvmmsg() do (see below).
+ *
  * Without waiting, an empty queue reads as end-of-file in stream mode and
  * fails with EAGAIN in packet mode (where 0 is a valid, empty message);
  * a full queue fails writes with ENOSPC in both modes.
@@ -41,6 +45,9 @@
  *            the message (at the head of the queue, or with the open file)
  *   EINTR    a wait was interrupted by a signal (or the call restarts)
  *   ESPIPE   lseek(), pread(), pwrite(): the device is a stream
+ *   EBADF    RUSTQUEUE_IOC_SEND_BATCH (or FLUSH) on a file not open for
+ *            writing, RUSTQUEUE_IOC_RECV_BATCH on one not open for reading
+ *   EBUSY    RUSTQUEUE_IOC_RECV_BATCH while a stream message is half read
  *   ENOTTY   unknown ioctl
  *   ENODEV   open() while the module is still loading its queues
  *
