@@ -479,6 +479,247 @@ static void rq_get_info(struct rq_file *rf, struct rustqueue_info *info)
 	info->instance = rf->dev->index;
 }
 
+/*
+ * The batch ioctls work through their descriptors in groups of
+ * RQ_BATCH_GROUP, on the stack: one group is built or taken, and linked
+ * in or released, under one acquisition of the queue's lock each, with
+ * one wake-up call.  Between groups a pending signal ends a batch that
+ * has done something.
+ */
+#define RQ_BATCH_GROUP	16
+
+/* Whether a batch that finds nothing to do may wait (cf. rq_may_wait()) */
+static bool rq_batch_may_wait(struct file *file, unsigned int flags,
+			      const struct rustqueue_batch *b)
+{
+	return (flags & RUSTQUEUE_F_BLOCK) &&
+	       !(file->f_flags & O_NONBLOCK) &&
+	       !(b->flags & RUSTQUEUE_BATCH_NONBLOCK);
+}
+
+/*
+ * Copy in up to @n descriptors from @u: how many came whole.  Fewer than
+ * @n means the next one faults.
+ */
+static unsigned int rq_get_descs(struct rustqueue_msg *d,
+				 const struct rustqueue_msg __user *u,
+				 unsigned int n)
+{
+	size_t left = copy_from_user(d, u, n * sizeof(*d));
+
+	return n - DIV_ROUND_UP(left, sizeof(*d));
+}
+
+/*
+ * One group of a send batch: build up to @n messages from @d (stopping at
+ * the first that cannot be built: *@err says why), and link them in, in
+ * order, waiting for room if @wait.  Returns how many went in; those
+ * after are freed, *@err saying why they did not.
+ */
+static unsigned int rq_send_group(struct rq_dev *dev, const struct rustqueue_msg *d,
+				  unsigned int n, bool block, bool wait,
+				  bool *woken, int *err)
+{
+	struct rq_queue *q = &dev->q;
+	struct rq_msg *msgs[RQ_BATCH_GROUP];
+	size_t lens[RQ_BATCH_GROUP];
+	unsigned int i, sent = 0, count, k;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		if (d[i].result) {
+			*err = -EINVAL;
+			break;
+		}
+		if (d[i].len > q->max_msg_size) {
+			*err = -EMSGSIZE;	/* too long: EINVAL, counted */
+			break;
+		}
+		lens[i] = d[i].len;
+	}
+	n = i;
+	k = rq_get_buffers(q, lens, n, msgs, GFP_KERNEL_ACCOUNT);
+	if (k < n) {
+		*err = -ENOMEM;
+		n = k;
+	}
+	for (i = 0; i < n; i++) {
+		if (copy_from_user(msgs[i]->data, u64_to_user_ptr(d[i].ptr),
+				   lens[i])) {
+			*err = -EFAULT;
+			break;
+		}
+	}
+	rq_free_msgs(msgs + i, n - i);
+	n = i;
+
+	while (sent < n) {
+		k = rq_enqueue_batch(q, msgs + sent, n - sent, &count);
+		for (i = 0; i < k; i++)
+			rq_log(dev, "enqueued %zu bytes (%u in queue)\n",
+			       lens[sent + i], count - k + 1 + i);
+		sent += k;
+		if (sent == n)
+			break;
+		if (!wait) {
+			*err = block ? -EAGAIN : -ENOSPC;
+			break;
+		}
+		ret = rq_wait_writable(q);
+		if (ret) {
+			*err = ret;
+			break;
+		}
+		*woken = true;
+	}
+	rq_free_msgs(msgs + sent, n - sent);
+	return sent;
+}
+
+static long rq_send_batch(struct file *file, struct rq_file *rf,
+			  const struct rustqueue_batch *b)
+{
+	struct rustqueue_msg __user *u = u64_to_user_ptr(b->msgs);
+	struct rustqueue_msg d[RQ_BATCH_GROUP];
+	struct rq_dev *dev = rf->dev;
+	struct rq_queue *q = &dev->q;
+	unsigned int flags = READ_ONCE(rf->flags);
+	bool block = flags & RUSTQUEUE_F_BLOCK;
+	bool wait = rq_batch_may_wait(file, flags, b);
+	unsigned int done = 0, n, nd, sent;
+	bool woken = false;
+	int err = 0;
+
+	/* cheap early answers, as write()'s */
+	if (!block && !rq_has_room(q))
+		return rq_reject(dev, -ENOSPC);
+	if (!wait && !rq_has_room(q))
+		return -EAGAIN;
+
+	while (done < b->count && !err) {
+		if (done && signal_pending(current))
+			break;
+		n = min(b->count - done, RQ_BATCH_GROUP);
+		nd = rq_get_descs(d, u + done, n);
+		if (nd < n)
+			err = -EFAULT;
+		sent = rq_send_group(dev, d, nd, block, wait, &woken, &err);
+		done += sent;
+		if (sent < nd)
+			break;
+		cond_resched();
+	}
+	if (woken)
+		rq_pass_on_write(q);
+	if (done)
+		return done;
+	if (err == -ENOSPC || err == -EMSGSIZE)
+		return rq_reject(dev, err == -ENOSPC ? -ENOSPC : -EINVAL);
+	return err;
+}
+
+/*
+ * One group of a receive batch: take up to @n messages for @d (waiting
+ * for the first if @wait), copy them out and write their lengths to @u.
+ * Returns how many were received, or an error if none was; a message
+ * whose copy faulted goes back to the head with those after it.
+ */
+static int rq_recv_group(struct rq_dev *dev, const struct rustqueue_msg *d,
+			 struct rustqueue_msg __user *u, unsigned int n,
+			 bool wait, bool *woken)
+{
+	struct rq_queue *q = &dev->q;
+	struct rq_msg *msgs[RQ_BATCH_GROUP];
+	size_t room[RQ_BATCH_GROUP];
+	unsigned int i, left, taken;
+	int k;
+
+	for (i = 0; i < n; i++)
+		room[i] = d[i].len;
+	for (;;) {
+		k = rq_take_batch(q, room, n, msgs);
+		if (k != -EAGAIN || !wait)
+			break;
+		k = rq_wait_readable(q);
+		if (k)
+			break;
+		*woken = true;
+	}
+	if (k <= 0)
+		return k;
+	taken = k;
+	for (i = 0; i < taken; i++) {
+		if (copy_to_user(u64_to_user_ptr(d[i].ptr), msgs[i]->data,
+				 msgs[i]->len) ||
+		    put_user((u32)msgs[i]->len, &u[i].result))
+			break;
+	}
+	rq_untake_batch(q, msgs + i, taken - i);
+	if (!i)
+		return -EFAULT;
+	left = rq_release_batch(q, msgs, i);
+	for (taken = 0; taken < i; taken++)
+		rq_log(dev, "dequeued (%u remaining)\n", left + i - 1 - taken);
+	return i;
+}
+
+static long rq_recv_batch(struct file *file, struct rq_file *rf,
+			  const struct rustqueue_batch *b)
+{
+	struct rustqueue_msg __user *u = u64_to_user_ptr(b->msgs);
+	struct rustqueue_msg d[RQ_BATCH_GROUP];
+	bool wait = rq_batch_may_wait(file, READ_ONCE(rf->flags), b);
+	unsigned int done = 0, n, nd;
+	bool woken = false;
+	int ret = 0;
+
+	/* the rest of a stream message comes first, by read() */
+	if (READ_ONCE(rf->msg))
+		return -EBUSY;
+	while (done < b->count) {
+		if (done && signal_pending(current))
+			break;
+		n = min(b->count - done, RQ_BATCH_GROUP);
+		nd = rq_get_descs(d, u + done, n);
+		if (!nd) {
+			ret = -EFAULT;
+			break;
+		}
+		/* only the first message is waited for */
+		ret = rq_recv_group(rf->dev, d, u + done, nd, wait && !done,
+				    &woken);
+		if (ret <= 0)
+			break;
+		done += ret;
+		if ((unsigned int)ret < n)
+			break;
+		cond_resched();
+	}
+	if (woken)
+		rq_pass_on_read(&rf->dev->q);
+	return done ?: ret;
+}
+
+static long rq_ioctl_batch(struct file *file, unsigned int cmd,
+			   void __user *argp)
+{
+	bool send = cmd == RUSTQUEUE_IOC_SEND_BATCH;
+	struct rustqueue_batch b;
+
+	/* what write() or read() gives on a file not opened for it */
+	if (!(file->f_mode & (send ? FMODE_WRITE : FMODE_READ)))
+		return -EBADF;
+	if (copy_from_user(&b, argp, sizeof(b)))
+		return -EFAULT;
+	if ((b.flags & ~RUSTQUEUE_BATCH_ALL) || b.count > RUSTQUEUE_BATCH_MAX)
+		return -EINVAL;
+	if (!b.count)
+		return 0;
+	if (send)
+		return rq_send_batch(file, file->private_data, &b);
+	return rq_recv_batch(file, file->private_data, &b);
+}
+
 static long rq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct rq_file *rf = file->private_data;
@@ -506,6 +747,9 @@ static long rq_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if (get_user(val, (u32 __user *)argp))
 			return -EFAULT;
 		return rq_set_capacity(rf->dev, val);
+	case RUSTQUEUE_IOC_SEND_BATCH:
+	case RUSTQUEUE_IOC_RECV_BATCH:
+		return rq_ioctl_batch(file, cmd, argp);
 	case FIONREAD:
 		return rq_next_size(rf, argp);
 	default:

@@ -44,6 +44,10 @@
  * message sits listed, and no slot free, while a sleeper that could use
  * it sleeps on.
  *
+ * Batches (the *_batch() functions and rq_get_buffers()) do the same
+ * for several messages under one acquisition of q->lock, with one
+ * wake-up call for as many sleepers as messages or slots (rq_wake_n()).
+ *
  * q->count, q->listed, q->capacity and q->nspare are written under
  * q->lock with WRITE_ONCE() and also read without it, with READ_ONCE()
  * (wait conditions, poll, the spare-buffer fast path).
@@ -132,6 +136,21 @@ static void rq_wake(wait_queue_head_t *wq, __poll_t events)
 }
 
 /*
+ * @n messages (or slots) came: wake up to @n blocked waiters on @wq, in
+ * one call, and the pollers interested in @events.  One is woken
+ * synchronously, as rq_wake() does.
+ */
+static void rq_wake_n(wait_queue_head_t *wq, unsigned int n, __poll_t events)
+{
+	if (!n || !wq_has_sleeper(wq))
+		return;
+	if (n == 1)
+		wake_up_interruptible_sync_poll(wq, events);
+	else
+		__wake_up(wq, TASK_INTERRUPTIBLE, n, poll_to_key(events));
+}
+
+/*
  * @n slots (at most a capacity) came free: wake as many writers, and the
  * pollers waiting for room.
  */
@@ -203,6 +222,55 @@ struct rq_msg *rq_get_buffer(struct rq_queue *q, size_t len, gfp_t gfp)
 	return msg;
 }
 
+/*
+ * Buffers for @n messages of @lens[i] bytes into @msgs[]: spares of about
+ * those sizes, taken under one lock, and new ones allocated with @gfp for
+ * the rest.  Returns how many, in order: if an allocation fails at i,
+ * @msgs[i] onwards are NULL (and whatever was got for them is freed).
+ */
+unsigned int rq_get_buffers(struct rq_queue *q, const size_t *lens,
+			    unsigned int n, struct rq_msg **msgs, gfp_t gfp)
+{
+	struct rq_msg *msg;
+	unsigned int i;
+
+	memset(msgs, 0, n * sizeof(*msgs));
+	if (READ_ONCE(q->nspare)) {
+		spin_lock(&q->lock);
+		/* as rq_get_buffer(): the first spare, if its size fits */
+		for (i = 0; i < n && q->nspare; i++) {
+			msg = list_first_entry(&q->spare, struct rq_msg, node);
+			if (msg->cap < lens[i] || msg->cap > 2 * lens[i] + 256)
+				continue;
+			list_del(&msg->node);
+			WRITE_ONCE(q->nspare, q->nspare - 1);
+			msg->len = lens[i];
+			msgs[i] = msg;
+		}
+		spin_unlock(&q->lock);
+	}
+	for (i = 0; i < n; i++) {
+		if (!msgs[i])
+			msgs[i] = rq_msg_alloc(lens[i], gfp);
+		if (!msgs[i])
+			break;
+	}
+	rq_free_msgs(msgs + i, n - i);
+	return i;
+}
+
+/* Free the (non-NULL) messages of @msgs[0..@n), and set them to NULL. */
+void rq_free_msgs(struct rq_msg **msgs, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (msgs[i])
+			rq_msg_free(msgs[i]);
+		msgs[i] = NULL;
+	}
+}
+
 /* Unlink a spare if count + nspare exceeds the capacity; q->lock held */
 static struct rq_msg *rq_trim_spare(struct rq_queue *q)
 {
@@ -243,6 +311,43 @@ unsigned int rq_enqueue(struct rq_queue *q, struct rq_msg *msg)
 }
 
 /*
+ * Link @msgs[0..@n) in at the tail, in order, as many as there is room
+ * for, under one lock, with one wake-up call for the readers: how many
+ * went in (the first ones; the caller keeps the others).  *@count is set
+ * to the count after.
+ */
+unsigned int rq_enqueue_batch(struct rq_queue *q, struct rq_msg **msgs,
+			      unsigned int n, unsigned int *count)
+{
+	struct rq_msg *msg, *tmp;
+	LIST_HEAD(drop);
+	unsigned int i;
+
+	spin_lock(&q->lock);
+	/* a resize never takes the capacity below the count */
+	n = min(n, q->capacity - q->count);
+	for (i = 0; i < n; i++) {
+		list_add_tail(&msgs[i]->node, &q->msgs);
+		q->bytes += msgs[i]->len;
+	}
+	if (n) {
+		WRITE_ONCE(q->count, q->count + n);
+		WRITE_ONCE(q->listed, q->listed + n);
+		q->enqueued += n;
+		if (q->count > q->high_watermark)
+			q->high_watermark = q->count;
+		while ((msg = rq_trim_spare(q)))
+			list_add(&msg->node, &drop);
+	}
+	*count = q->count;
+	spin_unlock(&q->lock);
+	list_for_each_entry_safe(msg, tmp, &drop, node)
+		rq_msg_free(msg);
+	rq_wake_n(&q->readq, n, EPOLLIN | EPOLLRDNORM);
+	return n;
+}
+
+/*
  * Unlink the head message if it fits in @room bytes: ERR_PTR(-EAGAIN) if
  * there is none, ERR_PTR(-EMSGSIZE) if it is longer.  Its slot stays used
  * until rq_release() (or rq_untake() puts it back).
@@ -263,6 +368,87 @@ struct rq_msg *rq_take(struct rq_queue *q, size_t room)
 	}
 	spin_unlock(&q->lock);
 	return msg;
+}
+
+/*
+ * Unlink up to @n messages from the head under one lock, the i-th only if
+ * it fits in @room[i] bytes, into @msgs[]: how many, or -EAGAIN if none
+ * is listed, -EMSGSIZE if the head is longer than @room[0].  Their slots
+ * stay used until rq_release_batch() (or rq_untake_batch()).
+ */
+int rq_take_batch(struct rq_queue *q, const size_t *room, unsigned int n,
+		  struct rq_msg **msgs)
+{
+	struct rq_msg *msg;
+	unsigned int i;
+	int ret;
+
+	spin_lock(&q->lock);
+	for (i = 0; i < n; i++) {
+		msg = list_first_entry_or_null(&q->msgs, struct rq_msg, node);
+		if (!msg || msg->len > room[i])
+			break;
+		list_del(&msg->node);
+		msgs[i] = msg;
+	}
+	if (i) {
+		WRITE_ONCE(q->listed, q->listed - i);
+		ret = i;
+	} else {
+		ret = msg ? -EMSGSIZE : -EAGAIN;
+	}
+	spin_unlock(&q->lock);
+	return ret;
+}
+
+/*
+ * Taken messages that could not be copied out: back to the head, in
+ * their order, under one lock; one wake-up call for as many readers.
+ */
+void rq_untake_batch(struct rq_queue *q, struct rq_msg **msgs, unsigned int n)
+{
+	unsigned int i;
+
+	if (!n)
+		return;
+	spin_lock(&q->lock);
+	for (i = n; i--; )
+		list_add(&msgs[i]->node, &q->msgs);
+	WRITE_ONCE(q->listed, q->listed + n);
+	spin_unlock(&q->lock);
+	rq_wake_n(&q->readq, n, EPOLLIN | EPOLLRDNORM);
+}
+
+/*
+ * Taken messages @msgs[0..@n) left the queue for good: free their slots
+ * under one lock, their buffers to the spare list (or freed), one wake-up
+ * call for as many writers; returns how many slots are still used.
+ */
+unsigned int rq_release_batch(struct rq_queue *q, struct rq_msg **msgs,
+			      unsigned int n)
+{
+	unsigned int i, left;
+	LIST_HEAD(drop);
+	struct rq_msg *msg, *tmp;
+
+	spin_lock(&q->lock);
+	left = q->count - n;
+	WRITE_ONCE(q->count, left);
+	q->dequeued += n;
+	for (i = 0; i < n; i++) {
+		q->bytes -= msgs[i]->len;
+		if (left + q->nspare < q->capacity) {
+			list_add(&msgs[i]->node, &q->spare);
+			WRITE_ONCE(q->nspare, q->nspare + 1);
+		} else {
+			list_add(&msgs[i]->node, &drop);
+		}
+	}
+	spin_unlock(&q->lock);
+	rq_wake_n(&q->writeq, n, EPOLLOUT | EPOLLWRNORM);
+	list_for_each_entry_safe(msg, tmp, &drop, node)
+		rq_msg_free(msg);
+	return left;
 }
 
 /* A taken message could not be copied out: back to the head with it. */

@@ -131,7 +131,17 @@ int rq_wait_writable(struct rq_queue *q);
 void rq_pass_on_read(struct rq_queue *q);
 void rq_pass_on_write(struct rq_queue *q);
 struct rq_msg *rq_get_buffer(struct rq_queue *q, size_t len, gfp_t gfp);
+unsigned int rq_get_buffers(struct rq_queue *q, const size_t *lens,
+			    unsigned int n, struct rq_msg **msgs, gfp_t gfp);
+void rq_free_msgs(struct rq_msg **msgs, unsigned int n);
 unsigned int rq_enqueue(struct rq_queue *q, struct rq_msg *msg);
+unsigned int rq_enqueue_batch(struct rq_queue *q, struct rq_msg **msgs,
+			      unsigned int n, unsigned int *count);
+int rq_take_batch(struct rq_queue *q, const size_t *room, unsigned int n,
+		  struct rq_msg **msgs);
+void rq_untake_batch(struct rq_queue *q, struct rq_msg **msgs, unsigned int n);
+unsigned int rq_release_batch(struct rq_queue *q, struct rq_msg **msgs,
+			      unsigned int n);
 struct rq_msg *rq_take(struct rq_queue *q, size_t room);
 void rq_untake(struct rq_queue *q, struct rq_msg *msg);
 unsigned int rq_release(struct rq_queue *q, struct rq_msg *msg, bool recycle);

@@ -634,6 +634,98 @@ static void rq_test_pass_on(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&q->waiting_readers), 0);
 }
 
+/*
+ * A batch is linked in, in order, as far as there is room; the rest stay
+ * the caller's, and the queue's counters move as for single enqueues.
+ */
+static void rq_test_batch_enqueue(struct kunit *test)
+{
+	struct rq_queue *q = test->priv;
+	struct rq_msg *msgs[RQT_CAP + 2];
+	size_t lens[RQT_CAP + 2];
+	unsigned int i, count;
+
+	rqt_put(test, q, 3, 100);
+	for (i = 0; i < RQT_CAP + 2; i++)
+		lens[i] = 10 + i;
+	KUNIT_ASSERT_EQ(test, rq_get_buffers(q, lens, RQT_CAP + 2, msgs,
+					     GFP_KERNEL_ACCOUNT), RQT_CAP + 2);
+	for (i = 0; i < RQT_CAP + 2; i++) {
+		KUNIT_ASSERT_GE(test, msgs[i]->cap, lens[i]);
+		memset(msgs[i]->data, 0, lens[i]);
+		msgs[i]->data[0] = i;
+	}
+	/* room for RQT_CAP - 1 of them */
+	KUNIT_EXPECT_EQ(test, rq_enqueue_batch(q, msgs, RQT_CAP + 2, &count),
+			RQT_CAP - 1);
+	KUNIT_EXPECT_EQ(test, count, RQT_CAP);
+	KUNIT_EXPECT_EQ(test, q->listed, RQT_CAP);
+	KUNIT_EXPECT_EQ(test, q->enqueued, RQT_CAP);
+	KUNIT_EXPECT_EQ(test, q->high_watermark, RQT_CAP);
+	KUNIT_EXPECT_EQ(test, rq_enqueue_batch(q, msgs + RQT_CAP - 1, 3, &count), 0);
+	KUNIT_EXPECT_EQ(test, q->enqueued, RQT_CAP);
+
+	/* the single message first, then the batch in its order */
+	rq_release(q, rqt_take(test, q, SIZE_MAX), true);
+	for (i = 0; i < RQT_CAP - 1; i++) {
+		struct rq_msg *msg = rqt_take(test, q, SIZE_MAX);
+
+		KUNIT_EXPECT_PTR_EQ(test, msg, msgs[i]);
+		KUNIT_EXPECT_EQ(test, msg->len, lens[i]);
+		KUNIT_EXPECT_EQ(test, msg->data[0], i);
+		rq_release(q, msg, true);
+	}
+	KUNIT_EXPECT_EQ(test, q->bytes, 0);
+	KUNIT_EXPECT_LE(test, q->count + q->nspare, RQT_CAP);
+	/* the spares serve the next batch (sizes within their window) */
+	rq_free_msgs(msgs + RQT_CAP - 1, 3);
+	KUNIT_EXPECT_EQ(test, rq_get_buffers(q, lens, 2, msgs,
+					     GFP_KERNEL_ACCOUNT), 2);
+	KUNIT_EXPECT_EQ(test, q->nspare, RQT_CAP - 2);
+	rq_free_msgs(msgs, 2);
+}
+
+/*
+ * A batch take stops at an empty queue or a message too long for its
+ * room; what could not be copied goes back to the head in order; a batch
+ * release frees the slots and keeps spares within the capacity.
+ */
+static void rq_test_batch_take(struct kunit *test)
+{
+	struct rq_queue *q = test->priv;
+	size_t room[RQT_CAP] = { 100, 100, 5, 100 };
+	struct rq_msg *msgs[RQT_CAP];
+	unsigned int id;
+
+	KUNIT_EXPECT_EQ(test, rq_take_batch(q, room, RQT_CAP, msgs), -EAGAIN);
+	for (id = 0; id < RQT_CAP; id++)
+		rqt_put(test, q, 10, id);
+	room[0] = 9;
+	KUNIT_EXPECT_EQ(test, rq_take_batch(q, room, RQT_CAP, msgs), -EMSGSIZE);
+	KUNIT_EXPECT_EQ(test, q->listed, RQT_CAP);
+	room[0] = 10;
+	/* the third's room is too small: two taken */
+	KUNIT_EXPECT_EQ(test, rq_take_batch(q, room, RQT_CAP, msgs), 2);
+	KUNIT_EXPECT_EQ(test, q->listed, RQT_CAP - 2);
+	KUNIT_EXPECT_EQ(test, q->count, RQT_CAP);
+	KUNIT_EXPECT_TRUE(test, rqt_is(msgs[0], 10, 0));
+	KUNIT_EXPECT_TRUE(test, rqt_is(msgs[1], 10, 1));
+
+	/* both back, ahead of the others, in their order */
+	rq_untake_batch(q, msgs, 2);
+	KUNIT_EXPECT_EQ(test, q->listed, RQT_CAP);
+	room[2] = 100;
+	KUNIT_EXPECT_EQ(test, rq_take_batch(q, room, RQT_CAP, msgs), RQT_CAP);
+	for (id = 0; id < RQT_CAP; id++)
+		KUNIT_EXPECT_TRUE_MSG(test, rqt_is(msgs[id], 10, id),
+				      "message %u out of order", id);
+	KUNIT_EXPECT_EQ(test, rq_release_batch(q, msgs, RQT_CAP), 0);
+	KUNIT_EXPECT_EQ(test, q->count, 0);
+	KUNIT_EXPECT_EQ(test, q->dequeued, RQT_CAP);
+	KUNIT_EXPECT_EQ(test, q->bytes, 0);
+	KUNIT_EXPECT_LE(test, q->nspare, RQT_CAP);
+}
+
 static struct kunit_case rq_test_cases[] = {
 	KUNIT_CASE(rq_test_alloc_layout),
 	KUNIT_CASE(rq_test_fifo_order),
@@ -649,6 +741,8 @@ static struct kunit_case rq_test_cases[] = {
 	KUNIT_CASE(rq_test_model),
 	KUNIT_CASE(rq_test_wait_readable),
 	KUNIT_CASE(rq_test_pass_on),
+	KUNIT_CASE(rq_test_batch_enqueue),
+	KUNIT_CASE(rq_test_batch_take),
 	{}
 };
 

@@ -104,9 +104,58 @@ static int send_one(int fd, const void *buf, size_t len)
 	}
 }
 
+/*
+ * The ARGC strings of ARGV as messages, in order, with
+ * RUSTQUEUE_IOC_SEND_BATCH (one call for up to RUSTQUEUE_BATCH_MAX of
+ * them, more where the queue fills); one write() each from a module
+ * without it.
+ */
+static int send_all(int fd, int argc, char **argv)
+{
+	struct rustqueue_msg *m = calloc(argc, sizeof(*m));
+	int i, n, ret = EX_DONE;
+
+	if (!m)
+		return fail("malloc");
+	for (i = 0; i < argc; i++) {
+		m[i].ptr = (uintptr_t)argv[i];
+		m[i].len = strlen(argv[i]);
+	}
+	i = 0;
+	while (i < argc) {
+		struct rustqueue_batch b = {
+			.msgs = (uintptr_t)(m + i),
+			.count = argc - i < RUSTQUEUE_BATCH_MAX ?
+				 argc - i : RUSTQUEUE_BATCH_MAX,
+		};
+
+		n = ioctl(fd, RUSTQUEUE_IOC_SEND_BATCH, &b);
+		if (n > 0) {
+			i += n;
+			continue;
+		}
+		if (errno == ENOTTY) {		/* an older rustqueue.ko */
+			for (; i < argc && ret == EX_DONE; i++)
+				ret = send_one(fd, argv[i], m[i].len);
+			break;
+		}
+		if (errno != EAGAIN) {
+			ret = fail("send");
+			break;
+		}
+		n = ready(fd, POLLOUT);
+		if (n <= 0) {
+			ret = n ? fail("poll") : EX_NONE;
+			break;
+		}
+	}
+	free(m);
+	return ret;
+}
+
 static int cmd_send(int argc, char **argv)
 {
-	int fd = open_queue(O_WRONLY), i, ret = EX_DONE;
+	int fd = open_queue(O_WRONLY), ret = EX_DONE;
 	struct rustqueue_info info;
 
 	if (fd < 0)
@@ -133,8 +182,8 @@ static int cmd_send(int argc, char **argv)
 		}
 		free(buf);
 	}
-	for (i = 0; i < argc && ret == EX_DONE; i++)
-		ret = send_one(fd, argv[i], strlen(argv[i]));
+	if (argc && ret == EX_DONE)
+		ret = send_all(fd, argc, argv);
 	close(fd);
 	return ret;
 }

@@ -19,6 +19,7 @@
  *
  *   faultinj [MODULE...]      default: every module we have a sweep for
  */
+#include <stdint.h>
 #include <sys/mman.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -507,6 +508,102 @@ static int rq_check_set_capacity(long ret, int err, bool fired)
 	return rq_check_unchanged(ret, err, fired);
 }
 
+/*
+ * -- batches: the first k messages of the batch go (or come) whole, in
+ * order; the others stay as they were -- */
+#define RQ_NB	3
+static const size_t rq_batch_len[RQ_NB] = { 5000, 0, 70 };
+static unsigned char rq_bbuf[RQ_NB][8192];
+static struct rustqueue_msg rq_bm[RQ_NB];
+
+static int rq_setup_send_batch(void)
+{
+	unsigned int i;
+
+	if (rq_ensure_loaded() || rq_drain_check() || rq_put(7, 3))
+		return -1;
+	for (i = 0; i < RQ_NB; i++) {
+		fill(rq_bbuf[i], rq_batch_len[i], rq_op_seed + i);
+		rq_bm[i].ptr = (uintptr_t)rq_bbuf[i];
+		rq_bm[i].len = rq_batch_len[i];
+		rq_bm[i].result = 0;
+	}
+	rq_fd = open(RQ_DEV, O_WRONLY | O_CLOEXEC);
+	return rq_fd;
+}
+
+static long rq_op_batch(unsigned long cmd)
+{
+	struct rustqueue_batch b = { .msgs = (uintptr_t)rq_bm, .count = RQ_NB };
+
+	return ioctl(rq_fd, cmd, &b);
+}
+
+static long rq_op_send_batch(void)
+{
+	return rq_op_batch(RUSTQUEUE_IOC_SEND_BATCH);
+}
+
+static int rq_check_send_batch(long ret, int err, bool fired)
+{
+	long i;
+
+	(void)fired;
+	if (ret == 0 || ret > RQ_NB || (ret < 0 && !clean_errno(err))) {
+		diag("SEND_BATCH of %d returned %ld", RQ_NB, ret);
+		return -1;
+	}
+	for (i = 0; i < ret; i++) {
+		rq_model[rq_n].len = rq_batch_len[i];
+		rq_model[rq_n].seed = rq_op_seed + i;
+		rq_n++;
+	}
+	rq_close();
+	return rq_drain_check();
+}
+
+static int rq_setup_recv_batch(void)
+{
+	unsigned int i;
+
+	if (rq_setup_two())
+		return -1;
+	for (i = 0; i < RQ_NB; i++) {
+		rq_bm[i].ptr = (uintptr_t)rq_bbuf[i];
+		rq_bm[i].len = sizeof(rq_bbuf[i]);
+		rq_bm[i].result = 0xdeadbeef;
+	}
+	rq_fd = open(RQ_DEV, O_RDONLY | O_CLOEXEC);
+	return rq_fd;
+}
+
+static long rq_op_recv_batch(void)
+{
+	return rq_op_batch(RUSTQUEUE_IOC_RECV_BATCH);
+}
+
+static int rq_check_recv_batch(long ret, int err, bool fired)
+{
+	long i;
+
+	(void)fired;
+	/* two are queued */
+	if (ret == 0 || ret > 2 || (ret < 0 && !clean_errno(err))) {
+		diag("RECV_BATCH of %d returned %ld", RQ_NB, ret);
+		return -1;
+	}
+	for (i = 0; i < ret; i++) {
+		if (!rq_msg_ok(rq_bbuf[i], rq_bm[i].result, 0)) {
+			diag("RECV_BATCH element %ld: %u bytes, not the head message",
+			     i, rq_bm[i].result);
+			return -1;
+		}
+		memmove(rq_model, rq_model + 1, --rq_n * sizeof(rq_model[0]));
+	}
+	rq_close();
+	return rq_drain_check();
+}
+
 /* -- module load and unload -- */
 static int rq_setup_unloaded(void)
 {
@@ -606,6 +703,11 @@ static void sweep_rustqueue(void)
 		    rq_check_flush, rq_teardown }, 0, 1 },
 		{ { "ioctl SET_CAPACITY", rq_setup_ioctl, rq_op_set_capacity,
 		    rq_check_set_capacity, rq_teardown }, 0, 1 },
+		{ { "ioctl SEND_BATCH of 3 (5000, 0, 70 bytes)",
+		    rq_setup_send_batch, rq_op_send_batch, rq_check_send_batch,
+		    rq_teardown }, 0, 1 },
+		{ { "ioctl RECV_BATCH of 3 with 2 queued", rq_setup_recv_batch,
+		    rq_op_recv_batch, rq_check_recv_batch, rq_teardown }, 0, 1 },
 		{ { "insmod", rq_setup_unloaded, rq_op_load, rq_check_load,
 		    rq_teardown }, 0, 0 },
 		{ { "rmmod", rq_setup_loaded, rq_op_unload, rq_check_unload,

@@ -13,7 +13,8 @@
  * parameters: open with random flags, close, read/write/readv/writev/
  * pread/pwrite of random sizes from and into good, unmapped, read-only,
  * kernel and half-mapped buffers, ioctl (numbers near the modules' own
- * weighted up, random ones too), poll, lseek, fcntl, dup, mmap, and fork
+ * weighted up, random ones too; rustqueue's batch ioctls with arrays of
+ * such buffers), poll, lseek, fcntl, dup, mmap, and fork
  * (the child carries on with the inherited files for a while).  Another
  * thread unloads and reloads the modules whenever they are idle, so
  * opens race with unloading; another interrupts workers stuck in a wait.
@@ -73,7 +74,8 @@ static int fz_npaths;
 static const unsigned long fz_known_ioctls[] = {
 	RUSTQUEUE_IOC_GET_INFO, RUSTQUEUE_IOC_SET_FLAGS,
 	RUSTQUEUE_IOC_GET_FLAGS, RUSTQUEUE_IOC_FLUSH,
-	RUSTQUEUE_IOC_SET_CAPACITY, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX,
+	RUSTQUEUE_IOC_SET_CAPACITY, RUSTQUEUE_IOC_SEND_BATCH,
+	RUSTQUEUE_IOC_RECV_BATCH, FIONREAD, FIONBIO, FIOCLEX, FIONCLEX,
 	FIOASYNC, TCGETS,
 };
 
@@ -260,6 +262,47 @@ static unsigned long rnd_ioctl_arg(uint64_t *s)
 	}
 }
 
+#define FZ_BATCH	40
+
+/*
+ * The argument of a rustqueue batch ioctl: mostly COUNT descriptors of
+ * random buffers (good, unmapped, read-only, half-mapped) in this
+ * thread's array; sometimes a count past the limit, an unknown flag, or
+ * the descriptors themselves in odd memory.
+ */
+static unsigned long rnd_batch_arg(uint64_t *s, bool recv,
+				   struct rustqueue_batch *b)
+{
+	static __thread struct rustqueue_msg d[FZ_BATCH];
+	size_t size = 4096;
+	unsigned int i;
+
+	b->count = below(s, FZ_BATCH + 1);
+	for (i = 0; i < b->count; i++) {
+		size = below(s, 4) ? below(s, 600) : rnd_size(s);
+		d[i].ptr = (uintptr_t)rnd_buf(s, &size, recv);
+		d[i].len = size;
+		d[i].result = below(s, 30) ? 0 : (__u32)rnd(s);
+	}
+	b->msgs = (uintptr_t)d;
+	b->flags = below(s, 3) ? 0 : RUSTQUEUE_BATCH_NONBLOCK;
+	switch (below(s, 20)) {
+	case 0:
+		b->count = below(s, 2) ? RUSTQUEUE_BATCH_MAX + 1 : (__u32)rnd(s);
+		break;
+	case 1:
+		b->flags = (__u32)rnd(s);
+		break;
+	case 2:
+		size = 4096;
+		b->msgs = (uintptr_t)rnd_buf(s, &size, true);
+		break;
+	case 3:
+		return (unsigned long)rnd_buf(s, &size, false);
+	}
+	return (unsigned long)b;
+}
+
 /* ---- the operations ----------------------------------------------------- */
 
 enum {
@@ -383,10 +426,22 @@ static void do_op(struct worker *w, int op, bool child)
 		ret = op == OP_READV ? readv(fd, iov, n) : writev(fd, iov, n);
 		check_errno(op_names[op], ret, errno);
 		break;
-	case OP_IOCTL:
-		ret = ioctl(rnd_fd(w), rnd_ioctl(s), rnd_ioctl_arg(s));
+	case OP_IOCTL: {
+		unsigned long cmd = rnd_ioctl(s), arg;
+		struct rustqueue_batch b = { 0 };
+		bool batch = cmd == RUSTQUEUE_IOC_SEND_BATCH ||
+			     cmd == RUSTQUEUE_IOC_RECV_BATCH;
+
+		arg = batch ? rnd_batch_arg(s, cmd == RUSTQUEUE_IOC_RECV_BATCH, &b) :
+			      rnd_ioctl_arg(s);
+		ret = ioctl(rnd_fd(w), cmd, arg);
 		check_errno("ioctl", ret, errno);
+		/* a batch never does more than it was given */
+		if (batch && arg == (unsigned long)&b && ret > 0 &&
+		    (ret > (long)b.count || b.count > RUSTQUEUE_BATCH_MAX))
+			bad("batch ioctl", ret, 0);
 		break;
+	}
 	case OP_POLL: {
 		struct pollfd p[3];
 

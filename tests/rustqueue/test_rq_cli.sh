@@ -35,6 +35,13 @@ is "$(rq stat | grep -E '^(count|capacity|rejected_full):')" "count: 3
 capacity: 3
 rejected_full: 0" "rq stat: key: value lines (a waiting-mode refusal is not a rejection)"
 is "$(rq flush)" 3 "rq flush prints how many it dropped"
+rq send w x y z; is "$?" 1 "rq send of 4 into 3 slots: exit 1"
+is "$(rq recv -n 4)" "wxy" "the first 3 went, in order"
+rq resize 16
+rq send $(seq 1 16); ok $? "rq send of 16 messages in one batch"
+is "$(rq stat | sed -n "s/^enqueued: //p")" 28 "enqueued: 12 before, 16 more"
+is "$(rq recv -n 16 | tr -d '\n')" "$(seq 1 16 | tr -d '\n')" "in order"
+rq resize 3
 is "$(rq stat | sed -n 's/^count: //p')" 0 "the queue is empty"
 
 out=$(rq -d /dev/nonexistent recv 2>&1); rc=$?

@@ -24,6 +24,10 @@
  * waits for room.  Waits are interruptible and lose nothing.  With
  * O_NONBLOCK such a call fails with EAGAIN instead of waiting.
  *
+ * RUSTQUEUE_IOC_SEND_BATCH and RUSTQUEUE_IOC_RECV_BATCH send or receive
+ * up to RUSTQUEUE_BATCH_MAX messages in one call, as sendmmsg() and
+ * recvmmsg() do (see below).
+ *
  * Without waiting, an empty queue reads as end-of-file in stream mode and
  * fails with EAGAIN in packet mode (where 0 is a valid, empty message);
  * a full queue fails writes with ENOSPC in both modes.
@@ -41,6 +45,9 @@
  *            the message (at the head of the queue, or with the open file)
  *   EINTR    a wait was interrupted by a signal (or the call restarts)
  *   ESPIPE   lseek(), pread(), pwrite(): the device is a stream
+ *   EBADF    RUSTQUEUE_IOC_SEND_BATCH (or FLUSH) on a file not open for
+ *            writing, RUSTQUEUE_IOC_RECV_BATCH on one not open for reading
+ *   EBUSY    RUSTQUEUE_IOC_RECV_BATCH while a stream message is half read
  *   ENOTTY   unknown ioctl
  *   ENODEV   open() while the module is still loading its queues
  *
@@ -145,6 +152,85 @@ struct rustqueue_info {
  * and changes nothing: no queued message is ever dropped by a resize.
  */
 #define RUSTQUEUE_IOC_SET_CAPACITY _IOW(RUSTQUEUE_IOC_MAGIC, 4, __u32)
+
+/* Most descriptors one RUSTQUEUE_IOC_SEND_BATCH or RECV_BATCH takes */
+#define RUSTQUEUE_BATCH_MAX	1024
+
+/* Flags of &struct rustqueue_batch */
+#define RUSTQUEUE_BATCH_NONBLOCK 0x1	/* never wait, as O_NONBLOCK would */
+#define RUSTQUEUE_BATCH_ALL	RUSTQUEUE_BATCH_NONBLOCK
+
+/**
+ * struct rustqueue_msg - one message of a batch
+ * @ptr: the message's data (send) or the buffer for it (receive), as a
+ *	__u64 (``(__u64)(uintptr_t)buf``)
+ * @len: bytes to send, or room in the receive buffer
+ * @result: send: reserved, must be 0 (else the batch stops there, EINVAL
+ *	if it is the first); receive: set to the length of the message
+ *	received into @ptr (its value going in is ignored)
+ *
+ * 16 bytes, the same layout for 32-bit and 64-bit callers.
+ */
+struct rustqueue_msg {
+	__u64 ptr;
+	__u32 len;
+	__u32 result;
+};
+
+/**
+ * struct rustqueue_batch - the argument of the batch ioctls
+ * @msgs: an array of @count &struct rustqueue_msg, as a __u64
+ * @count: how many, 0-RUSTQUEUE_BATCH_MAX (more: EINVAL)
+ * @flags: RUSTQUEUE_BATCH_* (unknown bits: EINVAL)
+ *
+ * 16 bytes, the same layout for 32-bit and 64-bit callers.
+ */
+struct rustqueue_batch {
+	__u64 msgs;
+	__u32 count;
+	__u32 flags;
+};
+
+/**
+ * RUSTQUEUE_IOC_SEND_BATCH - enqueue several messages, as sendmmsg() does
+ *
+ * Sends @msgs[0], @msgs[1] ... in order, each as one write() of it would
+ * (interleaved, perhaps, with other writers' messages), and returns how
+ * many were sent.  It fails only if none was: with the error that message
+ * got, as write() would give it (ENOSPC, EAGAIN, EINVAL for a message
+ * longer than max_msg_size, EFAULT, EINTR).  A message that cannot be
+ * sent (a faulting @ptr or descriptor, too long, nonzero @result, the
+ * queue full and not waiting, a signal while waiting) ends the batch
+ * there: it and the ones after it are not queued, and the count of those
+ * before it is returned.  In blocking mode (RUSTQUEUE_F_BLOCK, and
+ * neither O_NONBLOCK nor RUSTQUEUE_BATCH_NONBLOCK) a full queue is waited
+ * for before each message, as sendmmsg() blocks per message.  A signal
+ * pending between groups of messages also ends a batch that has sent
+ * some.  Needs a file open for writing (else EBADF).  The statistics
+ * count a rejection (rejected_full, rejected_size) only when the whole
+ * call fails with it.
+ */
+#define RUSTQUEUE_IOC_SEND_BATCH _IOW(RUSTQUEUE_IOC_MAGIC, 5, struct rustqueue_batch)
+/**
+ * RUSTQUEUE_IOC_RECV_BATCH - dequeue several messages, as recvmmsg() does
+ *
+ * Receives whole messages in order into @msgs[0], @msgs[1] ..., writing
+ * each one's length to its @result, and returns how many were received.
+ * Like recvmmsg() with MSG_WAITFORONE: in blocking mode it waits for the
+ * first message (unless O_NONBLOCK or RUSTQUEUE_BATCH_NONBLOCK), then
+ * takes only what is queued, never waiting again.  Each message goes
+ * whole to one descriptor, as in packet mode, whatever the open file's
+ * mode.  The batch ends at the first message longer than its
+ * descriptor's @len (EMSGSIZE if it is the first; it stays at the head
+ * of the queue), at a faulting @ptr, descriptor or @result (EFAULT if it
+ * is the first; the message stays at the head), when the queue is empty
+ * (EAGAIN if nothing was received and not waiting; EINTR for a signal
+ * while waiting), or on a signal pending between groups of messages.
+ * No message is lost.  A stream-mode open file still holding the rest of
+ * a message it read fails with EBUSY (read it to its end first).  Needs
+ * a file open for reading (else EBADF).
+ */
+#define RUSTQUEUE_IOC_RECV_BATCH _IOW(RUSTQUEUE_IOC_MAGIC, 6, struct rustqueue_batch)
 
 /*
  * FIONREAD (int): the most bytes the next read() of this open file can

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * bench_batch: per-message cost of rustqueue's batch ioctls
+ * (RUSTQUEUE_IOC_SEND_BATCH / RECV_BATCH, packet mode, waiting) against
+ * socketpair(AF_UNIX, SOCK_SEQPACKET) with sendmmsg()/recvmmsg()
+ * (MSG_WAITFORONE), in the same boot, at batch sizes 1, 8 and 32 and
+ * message sizes 16 B and 256 B; one producer (CPU 0), one consumer
+ * (CPU 1).  Both sides block: the producer per message when the queue
+ * or socket is full, the consumer for the first message of a batch.
+ * Also the plain write()/read() cost of rustqueue, for reference.
+ * Prints the median of REPS interleaved runs with its spread, and the
+ * ratios rustqueue / seqpacket.  The queue's capacity is raised to 64
+ * for the runs (so that two batches of 32 fit) and restored after.
+ *
+ *	bench_batch [MESSAGES [REPS]]
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/rustqueue.h>
+
+#define STOP	0xffffffffu
+#define MAXB	32
+
+enum { RQ_PLAIN, RQ_BATCH, SEQPACKET, NMECH };
+static const char *const mech_name[NMECH] = { "rq-rw", "rq-batch", "seqpacket" };
+
+struct run {
+	int mech;
+	size_t size;
+	unsigned int batch;
+	long messages;
+	int wfd, rfd;
+	pthread_barrier_t go;
+	long received;
+};
+
+static int pin = 1;
+
+static void pin_to(int cpu)
+{
+	cpu_set_t set;
+
+	if (!pin)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench_batch: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static int rq_open(int writer)
+{
+	unsigned int mode = RUSTQUEUE_F_BLOCK | RUSTQUEUE_F_PACKET;
+	int fd = open(RUSTQUEUE_DEVICE, writer ? O_WRONLY : O_RDONLY);
+
+	if (fd < 0 || ioctl(fd, RUSTQUEUE_IOC_SET_FLAGS, &mode))
+		die("open " RUSTQUEUE_DEVICE);
+	return fd;
+}
+
+/* send or receive up to n messages of bufs[]: how many, -1 on error */
+static long xfer(struct run *r, int send, char (*bufs)[4096], unsigned int n,
+		 unsigned int *lens)
+{
+	struct rustqueue_msg d[MAXB];
+	struct mmsghdr mh[MAXB];
+	struct iovec iov[MAXB];
+	struct rustqueue_batch b;
+	unsigned int i;
+	long ret;
+
+	switch (r->mech) {
+	case RQ_PLAIN:
+		ret = send ? write(r->wfd, bufs[0], r->size) :
+			     read(r->rfd, bufs[0], r->size);
+		lens[0] = ret;
+		return ret < 0 ? -1 : 1;
+	case RQ_BATCH:
+		for (i = 0; i < n; i++) {
+			d[i].ptr = (uintptr_t)bufs[i];
+			d[i].len = r->size;
+			d[i].result = 0;
+		}
+		b.msgs = (uintptr_t)d;
+		b.count = n;
+		b.flags = 0;
+		ret = ioctl(send ? r->wfd : r->rfd, send ? RUSTQUEUE_IOC_SEND_BATCH :
+			    RUSTQUEUE_IOC_RECV_BATCH, &b);
+		for (i = 0; !send && ret > 0 && i < (unsigned int)ret; i++)
+			lens[i] = d[i].result;
+		return ret;
+	default:
+		memset(mh, 0, n * sizeof(mh[0]));
+		for (i = 0; i < n; i++) {
+			iov[i].iov_base = bufs[i];
+			iov[i].iov_len = r->size;
+			mh[i].msg_hdr.msg_iov = &iov[i];
+			mh[i].msg_hdr.msg_iovlen = 1;
+		}
+		ret = send ? sendmmsg(r->wfd, mh, n, 0) :
+			     recvmmsg(r->rfd, mh, n, MSG_WAITFORONE, NULL);
+		for (i = 0; !send && ret > 0 && i < (unsigned int)ret; i++)
+			lens[i] = mh[i].msg_len;
+		return ret;
+	}
+}
+
+static char (*alloc_bufs(void))[4096]
+{
+	char (*b)[4096] = calloc(MAXB, 4096);
+
+	if (!b)
+		die("calloc");
+	return b;
+}
+
+static void *producer(void *arg)
+{
+	struct run *r = arg;
+	char (*bufs)[4096] = alloc_bufs();
+	unsigned int i, n, lens[MAXB];
+	long sent = 0, ret;
+	uint32_t tag;
+
+	pin_to(0);
+	pthread_barrier_wait(&r->go);
+	while (sent < r->messages) {
+		n = r->messages - sent < r->batch ? r->messages - sent : r->batch;
+		for (i = 0; i < n; i++) {
+			tag = sent + i;
+			memcpy(bufs[i], &tag, sizeof(tag));
+		}
+		ret = xfer(r, 1, bufs, n, lens);
+		if (ret <= 0)
+			die(mech_name[r->mech]);
+		sent += ret;
+	}
+	tag = STOP;
+	memcpy(bufs[0], &tag, sizeof(tag));
+	if (xfer(r, 1, bufs, 1, lens) != 1)
+		die("stop");
+	free(bufs);
+	return NULL;
+}
+
+static void *consumer(void *arg)
+{
+	struct run *r = arg;
+	char (*bufs)[4096] = alloc_bufs();
+	unsigned int i, lens[MAXB];
+	long n = 0, ret;
+	uint32_t tag;
+
+	pin_to(1);
+	pthread_barrier_wait(&r->go);
+	for (;;) {
+		ret = xfer(r, 0, bufs, r->batch, lens);
+		if (ret <= 0)
+			die(mech_name[r->mech]);
+		for (i = 0; i < ret; i++) {
+			memcpy(&tag, bufs[i], sizeof(tag));
+			if (lens[i] != r->size || (tag != STOP && tag != n))
+				die("wrong message");
+			if (tag == STOP)
+				goto out;
+			n++;
+		}
+	}
+out:
+	r->received = n;
+	free(bufs);
+	return NULL;
+}
+
+/* One timed run: ns per message. */
+static double run_once(int mech, size_t size, unsigned int batch, long messages)
+{
+	struct run r = { .mech = mech, .size = size, .batch = batch,
+			 .messages = messages };
+	struct timespec t0, t1;
+	pthread_t p, c;
+	int sv[2];
+
+	if (mech == SEQPACKET) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv))
+			die("socketpair");
+		r.rfd = sv[0];
+		r.wfd = sv[1];
+	} else {
+		r.wfd = rq_open(1);
+		r.rfd = rq_open(0);
+	}
+	pthread_barrier_init(&r.go, NULL, 3);
+	pthread_create(&c, NULL, consumer, &r);
+	pthread_create(&p, NULL, producer, &r);
+	pthread_barrier_wait(&r.go);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pthread_join(p, NULL);
+	pthread_join(c, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	close(r.wfd);
+	close(r.rfd);
+	pthread_barrier_destroy(&r.go);
+	if (r.received != messages) {
+		fprintf(stderr, "bench_batch: %s lost messages\n", mech_name[mech]);
+		exit(1);
+	}
+	return ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) /
+	       (double)messages;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static int set_capacity(unsigned int cap, unsigned int *old)
+{
+	struct rustqueue_info info;
+	int fd = open(RUSTQUEUE_DEVICE, O_RDWR);
+	int ret;
+
+	if (fd < 0)
+		return -1;
+	ret = old ? ioctl(fd, RUSTQUEUE_IOC_GET_INFO, &info) : 0;
+	if (!ret && old)
+		*old = info.capacity;
+	ret = ret ?: ioctl(fd, RUSTQUEUE_IOC_SET_CAPACITY, &cap);
+	close(fd);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	static const size_t sizes[] = { 16, 256 };
+	static const unsigned int batches[] = { 1, 8, 32 };
+	long messages = argc > 1 ? atol(argv[1]) : 16000;
+	int reps = argc > 2 ? atoi(argv[2]) : 5;
+	double cost[NMECH][16], med[NMECH], plain = 0;
+	unsigned int si, bi, k, old_cap;
+	int rep;
+
+	if (reps < 1 || reps > 16)
+		reps = 5;
+	pin = sysconf(_SC_NPROCESSORS_ONLN) >= 2;
+	if (set_capacity(64, &old_cap))
+		die("set the queue's capacity to 64");
+	printf("# per-message cost, 1 producer / 1 consumer: median of %d interleaved runs of %ld messages (spread = (max-min)/median)\n",
+	       reps, messages);
+	printf("# %s; rustqueue capacity 64\n",
+	       pin ? "producer pinned to CPU 0, consumer to CPU 1" : "one CPU");
+	printf("%5s %5s  %-16s %-16s %-16s %8s %8s\n", "size", "batch",
+	       "rq write/read", "rq batch", "seqpacket mmsg", "rqb/sp", "rqb/rqrw");
+	for (k = 0; k < NMECH; k++)	/* warm up */
+		run_once(k, 256, 8, messages / 4);
+	for (si = 0; si < 2; si++) {
+		for (bi = 0; bi < 3; bi++) {
+			for (rep = 0; rep < reps; rep++) {
+				for (k = 0; k < NMECH; k++) {
+					/* write/read has no batch: once per size */
+					if (k == RQ_PLAIN && bi)
+						continue;
+					cost[k][rep] = run_once(k, sizes[si], batches[bi],
+								messages);
+				}
+			}
+			printf("%5zu %5u ", sizes[si], batches[bi]);
+			for (k = 0; k < NMECH; k++) {
+				char cell[32];
+
+				if (k == RQ_PLAIN && bi) {
+					printf(" %-16s", "");
+					continue;
+				}
+				qsort(cost[k], reps, sizeof(double), cmp_double);
+				med[k] = cost[k][reps / 2];
+				if (k == RQ_PLAIN)
+					plain = med[k];
+				snprintf(cell, sizeof(cell), "%.0f (%.1f%%)", med[k],
+					 100 * (cost[k][reps - 1] - cost[k][0]) / med[k]);
+				printf(" %-16s", cell);
+			}
+			printf(" %8.2f %8.2f\n", med[RQ_BATCH] / med[SEQPACKET],
+			       med[RQ_BATCH] / plain);
+		}
+	}
+	set_capacity(old_cap, NULL);
+	return 0;
+}
