@@ -498,6 +498,18 @@ static bool rq_batch_may_wait(struct file *file, unsigned int flags,
 }
 
 /*
+ * Whether a user address passed in a __u64 fits this kernel's pointers:
+ * on a 32-bit kernel u64_to_user_ptr() would drop the high bits and make
+ * it another address of the caller's.  One that does not fit is answered
+ * with EFAULT, what a 64-bit kernel gives for an address the caller
+ * cannot have.
+ */
+static bool rq_uptr_fits(u64 addr)
+{
+	return (unsigned long)addr == addr;
+}
+
+/*
  * Copy in up to @n descriptors from @u: how many came whole.  Fewer than
  * @n means the next one faults.
  */
@@ -535,9 +547,18 @@ static unsigned int rq_send_group(struct rq_dev *dev, const struct rustqueue_msg
 			*err = -EMSGSIZE;	/* too long: EINVAL, counted */
 			break;
 		}
+		if (!rq_uptr_fits(d[i].ptr)) {
+			*err = -EFAULT;
+			break;
+		}
 		lens[i] = d[i].len;
 	}
 	n = i;
+	/* as write(): a message's own errors first, then a full queue */
+	if (n && !wait && !rq_has_room(q)) {
+		*err = block ? -EAGAIN : -ENOSPC;
+		return 0;
+	}
 	k = rq_get_buffers(q, lens, n, msgs, GFP_KERNEL_ACCOUNT);
 	if (k < n) {
 		*err = -ENOMEM;
@@ -555,10 +576,18 @@ static unsigned int rq_send_group(struct rq_dev *dev, const struct rustqueue_msg
 
 	while (sent < n) {
 		k = rq_enqueue_batch(q, msgs + sent, n - sent, &count);
-		for (i = 0; i < k; i++)
-			rq_log(dev, "enqueued %zu bytes (%u in queue)\n",
-			       lens[sent + i], count - k + 1 + i);
+		if (k)
+			rq_log(dev, "enqueued %u messages (%u in queue)\n",
+			       k, count);
 		sent += k;
+		/*
+		 * A wake-up this batch used may be one of several: pass it
+		 * on now, not after the copies of the groups still to come.
+		 */
+		if (k && *woken) {
+			rq_pass_on_write(q);
+			*woken = false;
+		}
 		if (sent == n)
 			break;
 		if (!wait) {
@@ -590,11 +619,9 @@ static long rq_send_batch(struct file *file, struct rq_file *rf,
 	bool woken = false;
 	int err = 0;
 
-	/* cheap early answers, as write()'s */
+	/* the cheap early answer write() gives first */
 	if (!block && !rq_has_room(q))
 		return rq_reject(dev, -ENOSPC);
-	if (!wait && !rq_has_room(q))
-		return -EAGAIN;
 
 	while (done < b->count && !err) {
 		if (done && signal_pending(current))
@@ -648,8 +675,14 @@ static int rq_recv_group(struct rq_dev *dev, const struct rustqueue_msg *d,
 	if (k <= 0)
 		return k;
 	taken = k;
+	/* as in rq_send_group(): pass a wake-up on before the copies */
+	if (*woken) {
+		rq_pass_on_read(q);
+		*woken = false;
+	}
 	for (i = 0; i < taken; i++) {
-		if (copy_to_user(u64_to_user_ptr(d[i].ptr), msgs[i]->data,
+		if (!rq_uptr_fits(d[i].ptr) ||
+		    copy_to_user(u64_to_user_ptr(d[i].ptr), msgs[i]->data,
 				 msgs[i]->len) ||
 		    put_user((u32)msgs[i]->len, &u[i].result))
 			break;
@@ -658,8 +691,7 @@ static int rq_recv_group(struct rq_dev *dev, const struct rustqueue_msg *d,
 	if (!i)
 		return -EFAULT;
 	left = rq_release_batch(q, msgs, i);
-	for (taken = 0; taken < i; taken++)
-		rq_log(dev, "dequeued (%u remaining)\n", left + i - 1 - taken);
+	rq_log(dev, "dequeued %u messages (%u remaining)\n", i, left);
 	return i;
 }
 
@@ -713,6 +745,8 @@ static long rq_ioctl_batch(struct file *file, unsigned int cmd,
 		return -EFAULT;
 	if ((b.flags & ~RUSTQUEUE_BATCH_ALL) || b.count > RUSTQUEUE_BATCH_MAX)
 		return -EINVAL;
+	if (!rq_uptr_fits(b.msgs))
+		return -EFAULT;
 	if (!b.count)
 		return 0;
 	if (send)

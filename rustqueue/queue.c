@@ -379,7 +379,7 @@ struct rq_msg *rq_take(struct rq_queue *q, size_t room)
 int rq_take_batch(struct rq_queue *q, const size_t *room, unsigned int n,
 		  struct rq_msg **msgs)
 {
-	struct rq_msg *msg;
+	struct rq_msg *msg = NULL;
 	unsigned int i;
 	int ret;
 

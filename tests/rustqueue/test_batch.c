@@ -200,6 +200,8 @@ static void test_basic(void)
 	close(w);
 }
 
+static char big[RUSTQUEUE_DEF_MAX_MSG_SIZE + 1];
+
 /* Not waiting: ENOSPC / EAGAIN for the first, a count after that. */
 static void test_nonblock(void)
 {
@@ -228,6 +230,20 @@ static void test_nonblock(void)
 		 "full, blocking mode but O_NONBLOCK: EAGAIN");
 	is_errno(batch(wb, SEND, m + 16, 4, RUSTQUEUE_BATCH_NONBLOCK), EAGAIN,
 		 "full, blocking mode, RUSTQUEUE_BATCH_NONBLOCK: EAGAIN");
+	is_int(rq_info(w).count, 16, "still 16 queued");
+	/* write()'s order: the message's own errors before EAGAIN */
+	s = rq_info(w);
+	m[16].len = RUSTQUEUE_DEF_MAX_MSG_SIZE + 1;
+	is_errno(batch(wnb, SEND, m + 16, 4, 0), EINVAL,
+		 "full, O_NONBLOCK, first message too long: EINVAL, as write()");
+	is_errno(write(wnb, big, RUSTQUEUE_DEF_MAX_MSG_SIZE + 1), EINVAL,
+		 "... which write() gives too");
+	is_int(rq_info(w).rejected_size - s.rejected_size, 2,
+	       "both counted as too long");
+	fill_send(m + 16, 16, 4);
+	m[16].result = 1;
+	is_errno(batch(wb, SEND, m + 16, 4, RUSTQUEUE_BATCH_NONBLOCK), EINVAL,
+		 "full, BATCH_NONBLOCK, first result not 0: EINVAL");
 	is_int(rq_info(w).count, 16, "still 16 queued");
 	ok(drain_is(rnb, 0, 16), "the 16 sent, in order");
 
@@ -801,6 +817,30 @@ static void test_order(void)
 	close(w);
 }
 
+/* verbose: one kernel log line per group a batch links in or takes */
+static void test_log(void)
+{
+	int w = open(DEV, O_WRONLY), r = rq_open_mode(DEV, O_RDONLY, PKT);
+	int k = kmsg_open();
+	struct rustqueue_msg m[20];
+	char *log;
+
+	fill_send(m, 0, 16);
+	is_int(batch(w, SEND, m, 16, 0), 16, "verbose: a batch of 16 sent");
+	fill_recv(m, 16);
+	is_int(batch(r, RECV, m, 16, 0), 16, "verbose: and received");
+	log = kmsg_collect(k);
+	ok(log && log_has(log, "rustqueue: enqueued 16 messages (16 in queue)") &&
+	   log_has(log, "rustqueue: dequeued 16 messages (0 remaining)"),
+	   "the log has one line for each batch");
+	ok(log && !log_has(log, " bytes (") && !log_has(log, "dequeued ("),
+	   "... and none per message");
+	free(log);
+	close(k);
+	close(r);
+	close(w);
+}
+
 int main(void)
 {
 	int fd;
@@ -818,6 +858,8 @@ int main(void)
 	test_send_signal();
 	test_wakeups();
 	test_order();
+	mod_reload_or_bail(MOD, "verbose=1");
+	test_log();
 	fd = open(DEV, O_RDONLY);
 	is_int(rq_info(fd).count, 0, "the queue is empty at the end");
 	close(fd);

@@ -34,7 +34,10 @@
  *
  * poll()/select()/epoll: EPOLLIN when a read would return data, EPOLLOUT
  * when the queue has room; EPOLLHUP on a stream-mode file whose message
- * has been read to its end (it reads end-of-file from then on).
+ * has been read to its end (it reads end-of-file from then on).  They
+describe read(): RUSTQUEUE_IOC_RECV_BATCH on a stream-mode file can still
+receive after EPOLLHUP, and fails with EBUSY while EPOLLIN reports a
+half-read message; to wait for batches with poll, use packet mode.
  *
  * Errors:
  *   ENOSPC   write() to a full queue, not waiting (nothing is enqueued)
@@ -48,12 +51,18 @@
  *   EBADF    RUSTQUEUE_IOC_SEND_BATCH (or FLUSH) on a file not open for
  *            writing, RUSTQUEUE_IOC_RECV_BATCH on one not open for reading
  *   EBUSY    RUSTQUEUE_IOC_RECV_BATCH while a stream message is half read
+ *   ENOMEM   RUSTQUEUE_IOC_SEND_BATCH could not allocate its first message
+ *            (write() gives the same)
+ * The batch ioctls give, when nothing was done, the error of their first
+ * message as read() or write() would, and EINVAL for unknown flags or a
+ * count over RUSTQUEUE_BATCH_MAX.
  *   ENOTTY   unknown ioctl
  *   ENODEV   open() while the module is still loading its queues
  *
  * No call waits for another task's read or write: FIONREAD and the
- * RUSTQUEUE_IOC_* ioctls return at once beside a reader sleeping in the
- * same open file.
+ * RUSTQUEUE_IOC_* ioctls (the batches wait only as read() and write()
+ * do, for a message or for room) return at once beside a reader
+ * sleeping in the same open file.
  */
 #ifndef _UAPI_LINUX_RUSTQUEUE_H
 #define _UAPI_LINUX_RUSTQUEUE_H
@@ -82,7 +91,7 @@
 
 /**
  * struct rustqueue_info - a queue's state and statistics
- * @count: messages in the queue (including one being copied out)
+ * @count: messages in the queue (including those being copied out)
  * @capacity: the most messages the queue holds
  * @max_msg_size: the largest message accepted, in bytes
  * @flags: the calling open file's mode (RUSTQUEUE_F_*)
@@ -93,8 +102,8 @@
  * @rejected_size: writes refused because they exceeded max_msg_size
  * @flushed: messages dropped by RUSTQUEUE_IOC_FLUSH
  * @high_watermark: the largest @count seen since load
- * @waiting_readers: tasks waiting in read() right now
- * @waiting_writers: tasks waiting in write() right now
+ * @waiting_readers: tasks waiting in read() or RECV_BATCH right now
+ * @waiting_writers: tasks waiting in write() or SEND_BATCH right now
  * @instance: the queue's number (0 for /dev/rustqueue)
  *
  * The layout is the same for 32-bit and 64-bit callers.
