@@ -415,9 +415,10 @@ unregister:
 	/*
 	 * An open that raced with this was refused, but holds a reference
 	 * on the module until it has returned through our file operations:
-	 * wait for it before our code and data go.
+	 * wait for it before our code and data go.  The module loader holds
+	 * one reference of its own until init returns: that one stays.
 	 */
-	while (module_refcount(THIS_MODULE) > 0)
+	while (module_refcount(THIS_MODULE) > 1)
 		msleep(20);
 	re_free_buffers();
 free:
