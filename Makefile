@@ -44,14 +44,14 @@ MODULE_DIRS := $(patsubst %/Kbuild,%,$(wildcard */Kbuild))
 UCFLAGS	:= -O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE -pthread \
 	   -Iinclude/uapi -Itests/lib
 ULDFLAGS := -static -pthread
-TEST_SRC := $(filter-out tests/lib/% tests/vm/% tests/host/%,$(wildcard tests/*/*.c))
+TEST_SRC := $(filter-out tests/lib/% tests/vm/% tests/host/% tests/system/%,$(wildcard tests/*/*.c))
 TEST_BIN := $(patsubst tests/%.c,$(GUEST)/tests/%,$(TEST_SRC))
 # sources that say TEST_ALSO_M32 are also built as 32-bit programs, *_m32,
 # to exercise the modules' compat_ioctl paths
 M32_SRC	 := $(shell grep -l TEST_ALSO_M32 $(TEST_SRC) /dev/null)
 TEST_BIN += $(patsubst tests/%.c,$(GUEST)/tests/%_m32,$(M32_SRC))
 TEST_SH  := $(patsubst tests/%,$(GUEST)/tests/%,\
-	    $(filter-out tests/vm/% tests/host/%,$(wildcard tests/*/*.sh)))
+	    $(filter-out tests/vm/% tests/host/% tests/system/%,$(wildcard tests/*/*.sh)))
 BENCH_SRC := $(wildcard bench/*.c)
 BENCH_BIN := $(patsubst bench/%.c,$(GUEST)/bench/%,$(BENCH_SRC))
 TOOL_SRC := $(wildcard tools/*.c)
