@@ -1,7 +1,7 @@
 # ---- Seed 003: rust_proc_ram_file, /proc/rust-proc-file, a file in RAM ----
-# The seed's manual test.  (Modules are in /root here: insmod, not modprobe.)
-sudo insmod rust_proc_ram_file.ko
-cat /proc/rust-proc-file
+# The seed's manual test, as it says it: modprobe finds the module (the
+# guest's /lib/modules/<release>/extra, indexed by depmod at boot).
+modprobe rust_proc_ram_file && cat /proc/rust-proc-file
 echo "abcd" > /proc/rust-proc-file && cat /proc/rust-proc-file
 echo "defg" > /proc/rust-proc-file && cat /proc/rust-proc-file
 echo "abcd" >> /proc/rust-proc-file && cat /proc/rust-proc-file
@@ -10,5 +10,5 @@ ls -l /proc/rust-proc-file
 dd if=/dev/zero of=/proc/rust-proc-file bs=1 count=1 seek=1048575 conv=notrunc 2>/dev/null
 ls -l /proc/rust-proc-file
 sudo dmesg | tail -1
-sudo rmmod rust_proc_ram_file
+modprobe -r rust_proc_ram_file
 sudo dmesg | tail -1
