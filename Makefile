@@ -117,7 +117,7 @@ $(GUEST)/tests/run-all: tests/vm/run-all
 	@mkdir -p $(dir $@)
 	install -m 0755 $< $@
 
-$(GUEST)/bench/%: bench/%.c $(HDRS)
+$(GUEST)/bench/%: bench/%.c bench/bench.h $(HDRS)
 	@mkdir -p $(dir $@)
 	$(CC) $(UCFLAGS) -o $@ $< $(ULDFLAGS) -lrt
 

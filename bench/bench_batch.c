@@ -28,6 +28,8 @@
 #include <unistd.h>
 #include <linux/rustqueue.h>
 
+#include "bench.h"
+
 #define STOP	0xffffffffu
 #define MAXB	32
 
@@ -43,25 +45,6 @@ struct run {
 	pthread_barrier_t go;
 	long received;
 };
-
-static int pin = 1;
-
-static void pin_to(int cpu)
-{
-	cpu_set_t set;
-
-	if (!pin)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_batch: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
 
 static int rq_open(int writer)
 {
@@ -222,13 +205,6 @@ static double run_once(int mech, size_t size, unsigned int batch, long messages)
 	}
 	return ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) /
 	       (double)messages;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 static int set_capacity(unsigned int cap, unsigned int *old)

@@ -32,6 +32,8 @@
 #include <unistd.h>
 #include <linux/rustqueue.h>
 
+#include "bench.h"
+
 #define STOP 0xffffffffu
 #define MQ_NAME "/bench_queue"
 
@@ -45,19 +47,6 @@ struct mech {
 	ssize_t (*recv)(int fd, void *buf, size_t len);
 	void (*teardown)(struct run *r);
 };
-
-static int pin = 1;		/* producers on CPU 0, consumers on CPU 1 */
-
-static void pin_to(int cpu)
-{
-	cpu_set_t set;
-
-	if (!pin)
-		return;
-	CPU_ZERO(&set);
-	CPU_SET(cpu, &set);
-	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
-}
 
 struct run {
 	const struct mech *m;
@@ -177,12 +166,6 @@ static const struct mech mechs[] = {
 };
 #define NMECH (sizeof(mechs) / sizeof(mechs[0]))
 
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_queue: %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
 static void *producer(void *arg)
 {
 	struct run *r = arg;
@@ -273,13 +256,6 @@ static double run_once(const struct mech *m, int threads, size_t size,
 	}
 	return ((t1.tv_sec - t0.tv_sec) * 1e9 + (t1.tv_nsec - t0.tv_nsec)) /
 	       (double)(r.per_prod * threads);
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 int main(int argc, char **argv)

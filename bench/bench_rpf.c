@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #define MOD	"rust_proc_ram_file"
 #define DUT	"/proc/rust-proc-file"
 #define REF	"/tmp/bench-rpf"
@@ -41,12 +43,6 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, "bench_rpf: %s: %s\n", what, strerror(errno));
-	exit(1);
 }
 
 static void mod_cmd(int load)
