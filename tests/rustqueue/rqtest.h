@@ -3,6 +3,7 @@
 #ifndef TESTS_RQTEST_H
 #define TESTS_RQTEST_H
 
+#include <signal.h>
 #include <sys/ioctl.h>
 #include <time.h>
 #include <linux/rustqueue.h>
@@ -54,6 +55,28 @@ static inline int rq_wait_for_waiters(int fd, unsigned int readers,
 		sleep_ms(10);
 	}
 	return 0;
+}
+
+/*
+ * SIGUSR1 counted in rq_signals, interrupting waits (restart 0: they end
+ * in EINTR) or restarting them (SA_RESTART).
+ */
+static volatile sig_atomic_t rq_signals;
+
+static inline void rq_on_signal(int sig)
+{
+	(void)sig;
+	rq_signals++;
+}
+
+static inline void rq_catch_usr1(int restart)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = rq_on_signal;
+	sa.sa_flags = restart ? SA_RESTART : 0;
+	sigaction(SIGUSR1, &sa, NULL);
 }
 
 #endif /* TESTS_RQTEST_H */

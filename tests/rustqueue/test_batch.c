@@ -495,24 +495,6 @@ static void job_start(struct job *j)
 	pthread_create(&j->t, NULL, job_run, j);
 }
 
-static volatile sig_atomic_t signals;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	signals++;
-}
-
-static void catch_usr1(int restart)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = restart ? SA_RESTART : 0;
-	sigaction(SIGUSR1, &sa, NULL);
-}
-
 /*
  * Whether the sleepers on the queue behind FD all left (were woken);
  * those that did not are interrupted, so that J can be joined.
@@ -522,7 +504,7 @@ static bool woken_or_kick(int fd, struct job *j)
 	bool woken = rq_wait_for_waiters(fd, 0, 0);
 
 	if (!woken) {
-		catch_usr1(0);
+		rq_catch_usr1(0);
 		pthread_kill(j->t, SIGUSR1);
 	}
 	pthread_join(j->t, NULL);
@@ -546,8 +528,8 @@ static void test_wait_for_one(void)
 	ok(got_msgs(m, 0, 1), "msg0");
 
 	/* a signal while it waits: EINTR, nothing lost; SA_RESTART restarts */
-	catch_usr1(0);
-	signals = 0;
+	rq_catch_usr1(0);
+	rq_signals = 0;
 	j.ret = 0;
 	job_start(&j);
 	rq_wait_for_waiters(w, 1, 0);
@@ -555,8 +537,8 @@ static void test_wait_for_one(void)
 	pthread_join(j.t, NULL);
 	errno = j.err;
 	is_errno(j.ret, EINTR, "a signal while it waits for the first: EINTR");
-	is_int(signals, 1, "(the handler ran)");
-	catch_usr1(1);
+	is_int(rq_signals, 1, "(the handler ran)");
+	rq_catch_usr1(1);
 	fill_recv(m, 8);
 	job_start(&j);
 	rq_wait_for_waiters(w, 1, 0);
@@ -583,7 +565,7 @@ static void test_send_signal(void)
 	for (restart = 0; restart < 2; restart++) {
 		fill_send(m, 0, 12);
 		batch(w, SEND, m, 12, 0);
-		catch_usr1(restart);
+		rq_catch_usr1(restart);
 		fill_send(m, 12, 10);
 		job_start(&j);
 		ok(rq_wait_for_waiters(w, 0, 1),

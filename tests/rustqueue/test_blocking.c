@@ -147,31 +147,13 @@ static void test_nonblock(void)
 	close(seedw);
 }
 
-static volatile int got_signal;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	got_signal++;
-}
-
-static void set_handler(int restart)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sa.sa_flags = restart ? SA_RESTART : 0;
-	sigaction(SIGUSR1, &sa, NULL);
-}
-
 static void test_signals(void)
 {
 	int fd = rq_open_mode(DEV, O_RDWR, RUSTQUEUE_F_PACKET);
 	char buf[16];
 	struct io io;
 
-	set_handler(0);
+	rq_catch_usr1(0);
 	start(&io, reader, BP, NULL);
 	rq_wait_for_waiters(fd, 1, 0);
 	pthread_kill(io.thread, SIGUSR1);
@@ -180,19 +162,19 @@ static void test_signals(void)
 	write(fd, "after", 5);
 	ok(read(fd, buf, sizeof(buf)) == 5, "no message was lost or taken by it");
 
-	set_handler(1);
-	got_signal = 0;
+	rq_catch_usr1(1);
+	rq_signals = 0;
 	start(&io, reader, BP, NULL);
 	rq_wait_for_waiters(fd, 1, 0);
 	pthread_kill(io.thread, SIGUSR1);
 	sleep_ms(50);
-	ok(got_signal == 1 && rq_wait_for_waiters(fd, 1, 0) && !io.done,
+	ok(rq_signals == 1 && rq_wait_for_waiters(fd, 1, 0) && !io.done,
 	   "with SA_RESTART the read restarts and waits again");
 	write(fd, "restarted", 9);
 	pthread_join(io.thread, NULL);
 	ok(io.ret == 9 && !strcmp(io.buf, "restarted"), "and then gets the message");
 
-	set_handler(0);
+	rq_catch_usr1(0);
 	fill(fd, 16);
 	start(&io, writer, RUSTQUEUE_F_BLOCK, "blocked");
 	rq_wait_for_waiters(fd, 0, 1);
