@@ -11,7 +11,9 @@
 #include <linux/compiler.h>
 #include <linux/version.h>
 
+#include <linux/delay.h>
 #include <linux/fs.h>
+#include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/slab.h>
@@ -207,6 +209,24 @@ static inline int kc_odirect_as_tmpfs(struct file *file)
 	return 0;
 #else
 	return file->f_flags & O_DIRECT ? -EINVAL : 0;
+#endif
+}
+
+/*
+ * A module init that fails after registering a device, and has
+ * unregistered it: wait until the opens that raced with it (refused, as
+ * the load had not finished) have dropped their reference on the module.
+ * The VFS drops it after ->open() returned, reading the file operations'
+ * owner in our memory, which the failed load is about to free.  The
+ * loader itself holds one reference until init returns.  Without
+ * CONFIG_MODULE_UNLOAD modules keep no count (module_put() is empty and
+ * reads nothing of ours): there is nothing to wait for.
+ */
+static inline void kc_wait_refused_opens(struct module *mod)
+{
+#ifdef CONFIG_MODULE_UNLOAD
+	while (module_refcount(mod) > 1)
+		msleep(20);
 #endif
 }
 

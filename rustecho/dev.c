@@ -30,7 +30,6 @@
 #include <linux/atomic.h>
 #include <linux/capability.h>
 #include <linux/cred.h>
-#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -412,14 +411,8 @@ static int __init re_init(void)
 unregister:
 	while (i--)
 		misc_deregister(&re_devs[i].misc);
-	/*
-	 * An open that raced with this was refused, but holds a reference
-	 * on the module until it has returned through our file operations:
-	 * wait for it before our code and data go.  The module loader holds
-	 * one reference of its own until init returns: that one stays.
-	 */
-	while (module_refcount(THIS_MODULE) > 1)
-		msleep(20);
+	/* opens that raced with this were refused: wait until they are gone */
+	kc_wait_refused_opens(THIS_MODULE);
 	re_free_buffers();
 free:
 	kfree(re_state);

@@ -945,6 +945,8 @@ static int __init rq_init(void)
 
 unregister:
 	rq_unregister(i);
+	/* opens that raced with this were refused: wait until they are gone */
+	kc_wait_refused_opens(THIS_MODULE);
 	remove_proc_entry("rustqueue", NULL);
 free:
 	kfree(rq_devs);
