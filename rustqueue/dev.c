@@ -406,8 +406,7 @@ static __poll_t rq_poll(struct file *file, poll_table *wait)
 	bool stream = !(READ_ONCE(rf->flags) & RUSTQUEUE_F_PACKET);
 	__poll_t mask = 0;
 
-	poll_wait(file, &q->readq, wait);
-	poll_wait(file, &q->writeq, wait);
+	poll_wait(file, &q->pollq, wait);
 
 	if (stream && READ_ONCE(rf->msg))
 		mask |= EPOLLIN | EPOLLRDNORM;

@@ -30,8 +30,9 @@
  * Wake-ups: blocked readers sleep exclusively on q->readq and blocked
  * writers on q->writeq.  Each enqueued message wakes one reader, each
  * released slot one writer, synchronously (the waker is about to return
- * or block, the woken one takes over); pollers of that condition are all
- * woken.  A wake-up is only sent where a sleeper can make progress: a
+ * or block, the woken one takes over); pollers of that condition, who
+ * wait apart on q->pollq, are all woken (EPOLLEXCLUSIVE ones: one per
+ * message or slot).  A wake-up is only sent where a sleeper can make progress: a
  * message for readers (to take, or to refuse with EMSGSIZE), a slot for
  * writers.
  *
@@ -126,23 +127,20 @@ void rq_queue_init(struct rq_queue *q, unsigned int capacity,
 	q->max_msg_size = max_msg_size;
 	init_waitqueue_head(&q->readq);
 	init_waitqueue_head(&q->writeq);
-}
-
-/* Wake one blocked waiter on @wq and the pollers interested in @events. */
-static void rq_wake(wait_queue_head_t *wq, __poll_t events)
-{
-	if (wq_has_sleeper(wq))
-		wake_up_interruptible_sync_poll(wq, events);
+	init_waitqueue_head(&q->pollq);
 }
 
 /*
- * @n messages (or slots) came: wake up to @n blocked waiters on @wq, in
- * one call, and the pollers interested in @events.  One is woken
- * synchronously, as rq_wake() does.
+ * Wake up to @n of the tasks blocked on @wq, in one call; one alone is
+ * woken synchronously (the waker is about to return or block, the woken
+ * one takes over).  The caller has made the change they wait for visible
+ * and issued a full barrier, which pairs with the one in
+ * prepare_to_wait_exclusive() (as wq_has_sleeper() does).
  */
-static void rq_wake_n(wait_queue_head_t *wq, unsigned int n, __poll_t events)
+static void rq_wake_sleepers(wait_queue_head_t *wq, unsigned int n,
+			     __poll_t events)
 {
-	if (!n || !wq_has_sleeper(wq))
+	if (!waitqueue_active(wq))
 		return;
 	if (n == 1)
 		wake_up_interruptible_sync_poll(wq, events);
@@ -151,28 +149,52 @@ static void rq_wake_n(wait_queue_head_t *wq, unsigned int n, __poll_t events)
 }
 
 /*
- * @n slots (at most a capacity) came free: wake as many writers, and the
- * pollers waiting for room.
+ * @n messages (or slots: @events says which) came: wake as many blocked
+ * readers (writers) on @wq, and the pollers interested in @events.  The
+ * pollers wait apart, on q->pollq, so that an EPOLLEXCLUSIVE epoll
+ * waiter, which takes a wake-up as a blocked task does, takes none meant
+ * for a blocked task.
  */
+static void rq_wake(struct rq_queue *q, wait_queue_head_t *wq, unsigned int n,
+		    __poll_t events)
+{
+	if (!n)
+		return;
+	smp_mb();	/* see rq_wake_sleepers() */
+	rq_wake_sleepers(wq, n, events);
+	if (waitqueue_active(&q->pollq))
+		__wake_up(&q->pollq, TASK_INTERRUPTIBLE, n, poll_to_key(events));
+}
+
+static void rq_wake_readers(struct rq_queue *q, unsigned int n)
+{
+	rq_wake(q, &q->readq, n, EPOLLIN | EPOLLRDNORM);
+}
+
 static void rq_wake_writers(struct rq_queue *q, unsigned int n)
 {
-	if (wq_has_sleeper(&q->writeq))
-		__wake_up(&q->writeq, TASK_INTERRUPTIBLE, n,
-			  poll_to_key(EPOLLOUT | EPOLLWRNORM));
+	rq_wake(q, &q->writeq, n, EPOLLOUT | EPOLLWRNORM);
 }
 
-/* A woken reader leaves: wake the next if a message is still listed. */
+/*
+ * A woken reader leaves: wake the next blocked one if a message is still
+ * listed.  The pollers were told of it when it came.
+ */
 void rq_pass_on_read(struct rq_queue *q)
 {
-	if (READ_ONCE(q->listed))
-		rq_wake(&q->readq, EPOLLIN | EPOLLRDNORM);
+	if (READ_ONCE(q->listed)) {
+		smp_mb();	/* see rq_wake_sleepers() */
+		rq_wake_sleepers(&q->readq, 1, EPOLLIN | EPOLLRDNORM);
+	}
 }
 
-/* A woken writer leaves: wake the next if a slot is still free. */
+/* A woken writer leaves: wake the next blocked one if a slot is free. */
 void rq_pass_on_write(struct rq_queue *q)
 {
-	if (rq_has_room(q))
-		rq_wake(&q->writeq, EPOLLOUT | EPOLLWRNORM);
+	if (rq_has_room(q)) {
+		smp_mb();	/* see rq_wake_sleepers() */
+		rq_wake_sleepers(&q->writeq, 1, EPOLLOUT | EPOLLWRNORM);
+	}
 }
 
 /* Sleep until a message is listed: 0, or -ERESTARTSYS on a signal. */
@@ -306,7 +328,7 @@ unsigned int rq_enqueue(struct rq_queue *q, struct rq_msg *msg)
 	if (drop)
 		rq_msg_free(drop);
 	if (count)
-		rq_wake(&q->readq, EPOLLIN | EPOLLRDNORM);
+		rq_wake_readers(q, 1);
 	return count;
 }
 
@@ -343,7 +365,7 @@ unsigned int rq_enqueue_batch(struct rq_queue *q, struct rq_msg **msgs,
 	spin_unlock(&q->lock);
 	list_for_each_entry_safe(msg, tmp, &drop, node)
 		rq_msg_free(msg);
-	rq_wake_n(&q->readq, n, EPOLLIN | EPOLLRDNORM);
+	rq_wake_readers(q, n);
 	return n;
 }
 
@@ -416,7 +438,7 @@ void rq_untake_batch(struct rq_queue *q, struct rq_msg **msgs, unsigned int n)
 		list_add(&msgs[i]->node, &q->msgs);
 	WRITE_ONCE(q->listed, q->listed + n);
 	spin_unlock(&q->lock);
-	rq_wake_n(&q->readq, n, EPOLLIN | EPOLLRDNORM);
+	rq_wake_readers(q, n);
 }
 
 /*
@@ -445,7 +467,7 @@ unsigned int rq_release_batch(struct rq_queue *q, struct rq_msg **msgs,
 		}
 	}
 	spin_unlock(&q->lock);
-	rq_wake_n(&q->writeq, n, EPOLLOUT | EPOLLWRNORM);
+	rq_wake_writers(q, n);
 	list_for_each_entry_safe(msg, tmp, &drop, node)
 		rq_msg_free(msg);
 	return left;
@@ -458,7 +480,7 @@ void rq_untake(struct rq_queue *q, struct rq_msg *msg)
 	list_add(&msg->node, &q->msgs);
 	WRITE_ONCE(q->listed, q->listed + 1);
 	spin_unlock(&q->lock);
-	rq_wake(&q->readq, EPOLLIN | EPOLLRDNORM);
+	rq_wake_readers(q, 1);
 }
 
 /*
@@ -481,7 +503,7 @@ unsigned int rq_release(struct rq_queue *q, struct rq_msg *msg, bool recycle)
 		msg = NULL;
 	}
 	spin_unlock(&q->lock);
-	rq_wake(&q->writeq, EPOLLOUT | EPOLLWRNORM);
+	rq_wake_writers(q, 1);
 	if (recycle && msg)
 		rq_msg_free(msg);
 	return left;
@@ -508,8 +530,7 @@ unsigned int rq_flush(struct rq_queue *q)
 
 	list_for_each_entry_safe(msg, tmp, &doomed, node)
 		rq_msg_free(msg);
-	if (n)
-		rq_wake_writers(q, n);
+	rq_wake_writers(q, n);
 	return n;
 }
 

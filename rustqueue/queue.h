@@ -52,6 +52,7 @@ struct rq_msg {
  * @waiting_writers: tasks in rq_wait_writable()
  * @readq: readers wait here for @listed > 0
  * @writeq: writers wait here for @count < @capacity
+ * @pollq: poll, select and epoll wait here, for either
  *
  * @count, @listed, @capacity and @nspare are also read without the lock
  * (wait conditions, poll, the spare-buffer fast path): they are written
@@ -77,6 +78,7 @@ struct rq_queue {
 	atomic_t waiting_writers;
 	wait_queue_head_t readq;
 	wait_queue_head_t writeq;
+	wait_queue_head_t pollq;
 };
 
 /**

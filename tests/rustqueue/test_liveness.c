@@ -830,6 +830,69 @@ static void every_order(bool writers, const enum kind *set, int n)
 	diag("%d orders in %ld ms", count, now_ms() - t0);
 }
 
+/* ---- an EPOLLEXCLUSIVE watcher takes no blocked waiter's wake-up ------ */
+
+/*
+ * An epoll instance watching the queue with EPOLLEXCLUSIVE waits first,
+ * a blocked packet reader (or writer) behind it; one message (or one
+ * slot) comes.  EPOLLEXCLUSIVE shares a wake-up among the epoll instances
+ * that ask for it; a blocked reader or writer must still get its own: an
+ * epoll waiter learns that the queue is ready, it need not read or write.
+ */
+static void test_epollexclusive(bool writer)
+{
+	const char *who = writer ? "writer" : "reader";
+	int ctl = rq_open_mode(DEV, O_RDWR, RUSTQUEUE_F_PACKET);
+	struct epoll_event ev = {
+		.events = (writer ? EPOLLOUT : EPOLLIN) | EPOLLEXCLUSIVE,
+	};
+	struct waiter x, b;
+	char msg[SMALL];
+
+	memset(msg, 'e', sizeof(msg));
+	if (writer) {
+		set_capacity(ctl, 1);
+		write(ctl, msg, sizeof(msg));
+	}
+	init_waiter(&x, writer ? EW : EP, rq_open_mode(DEV, O_RDWR, BP));
+	x.ep = epoll_create1(0);
+	if (x.ep < 0 || epoll_ctl(x.ep, EPOLL_CTL_ADD, x.fd, &ev))
+		bail_out("epoll with EPOLLEXCLUSIVE: %s", strerror(errno));
+	init_waiter(&b, writer ? W1 : PL, rq_open_mode(DEV, O_RDWR, BP));
+	if (writer)
+		snprintf(b.buf, sizeof(b.buf), "%s", "from W1");
+	ok(place(&x, -1, 0, 0) && place(&b, ctl, !writer, writer),
+	   "EPOLLEXCLUSIVE: an epoll waiter, then a blocked %s behind it", who);
+	if (writer)
+		read(ctl, msg, sizeof(msg));
+	else
+		write(ctl, msg, sizeof(msg));
+	/* whether the epoll waiter returns depends on who runs first */
+	if (!ok(wait_done(&b, BOUND_MS) &&
+		b.ret == (writer ? (ssize_t)strlen("from W1") : SMALL),
+		"EPOLLEXCLUSIVE: one %s: the blocked %s is woken and %s",
+		writer ? "slot" : "message", who,
+		writer ? "writes" : "reads it"))
+		diag("  after %d ms it %s; the epoll waiter %s", BOUND_MS,
+		     is_done(&b) ? "returned something else" : "still sleeps",
+		     is_done(&x) ? "returned" : "sleeps");
+	/* release whichever still waits */
+	if (!is_done(&x))
+		pthread_kill(x.thread, SIGUSR1);
+	if (!is_done(&b))
+		pthread_kill(b.thread, SIGUSR1);
+	ok(wait_done(&x, BOUND_MS) && wait_done(&b, BOUND_MS),
+	   "EPOLLEXCLUSIVE: a signal ends what still waited");
+	pthread_join(x.thread, NULL);
+	pthread_join(b.thread, NULL);
+	ioctl(ctl, RUSTQUEUE_IOC_FLUSH);
+	set_capacity(ctl, 16);
+	close(x.ep);
+	close(x.fd);
+	close(b.fd);
+	close(ctl);
+}
+
 static void test_mixed_waiters(void)
 {
 	static const enum kind readers_io[] = { PS, PL, SR, SS, IO };
@@ -857,6 +920,8 @@ int main(int argc, char **argv)
 		test_13_1_lost_wakeup();
 		test_13_2_ioctls_beside_sleeping_reader();
 		test_13_3_mode_change_race();
+		test_epollexclusive(false);
+		test_epollexclusive(true);
 	}
 	if (strcmp(only, "findings"))
 		test_mixed_waiters();
