@@ -30,11 +30,12 @@
  * Wake-ups: blocked readers sleep exclusively on q->readq and blocked
  * writers on q->writeq.  Each enqueued message wakes one reader, each
  * released slot one writer, synchronously (the waker is about to return
- * or block, the woken one takes over); pollers of that condition, who
- * wait apart on q->pollq, are all woken (EPOLLEXCLUSIVE ones: one per
- * message or slot).  A wake-up is only sent where a sleeper can make progress: a
- * message for readers (to take, or to refuse with EMSGSIZE), a slot for
- * writers.
+ * or block, the woken one takes over).  Pollers (poll, select, epoll,
+ * io_uring) wait apart, on q->pollq, and are woken with them: all that
+ * wait for that condition, but epoll instances added with EPOLLEXCLUSIVE
+ * only one per message or slot.  A wake-up is only sent where a sleeper
+ * can make progress: a message for readers (to take, or to refuse with
+ * EMSGSIZE), a slot for writers.
  *
  * The pass-on rule: a sleeper that was woken may leave without using
  * what woke it (a packet reader whose buffer is too small, a stream
@@ -47,7 +48,8 @@
  *
  * Batches (the *_batch() functions and rq_get_buffers()) do the same
  * for several messages under one acquisition of q->lock, with one
- * wake-up call for as many sleepers as messages or slots (rq_wake_n()).
+ * wake-up call for as many sleepers as messages or slots, and one for
+ * the pollers (rq_wake()).
  *
  * q->count, q->listed, q->capacity and q->nspare are written under
  * q->lock with WRITE_ONCE() and also read without it, with READ_ONCE()
@@ -133,14 +135,14 @@ void rq_queue_init(struct rq_queue *q, unsigned int capacity,
 /*
  * Wake up to @n of the tasks blocked on @wq, in one call; one alone is
  * woken synchronously (the waker is about to return or block, the woken
- * one takes over).  The caller has made the change they wait for visible
- * and issued a full barrier, which pairs with the one in
- * prepare_to_wait_exclusive() (as wq_has_sleeper() does).
+ * one takes over).  The caller has made the change they wait for
+ * visible; wq_has_sleeper()'s barrier pairs with the one in their
+ * prepare_to_wait_event().
  */
 static void rq_wake_sleepers(wait_queue_head_t *wq, unsigned int n,
 			     __poll_t events)
 {
-	if (!waitqueue_active(wq))
+	if (!wq_has_sleeper(wq))
 		return;
 	if (n == 1)
 		wake_up_interruptible_sync_poll(wq, events);
@@ -153,16 +155,16 @@ static void rq_wake_sleepers(wait_queue_head_t *wq, unsigned int n,
  * readers (writers) on @wq, and the pollers interested in @events.  The
  * pollers wait apart, on q->pollq, so that an EPOLLEXCLUSIVE epoll
  * waiter, which takes a wake-up as a blocked task does, takes none meant
- * for a blocked task.
+ * for a blocked task.  The barrier in wq_has_sleeper() pairs with the
+ * one in rq_poll().
  */
 static void rq_wake(struct rq_queue *q, wait_queue_head_t *wq, unsigned int n,
 		    __poll_t events)
 {
 	if (!n)
 		return;
-	smp_mb();	/* see rq_wake_sleepers() */
 	rq_wake_sleepers(wq, n, events);
-	if (waitqueue_active(&q->pollq))
+	if (wq_has_sleeper(&q->pollq))
 		__wake_up(&q->pollq, TASK_INTERRUPTIBLE, n, poll_to_key(events));
 }
 
@@ -182,19 +184,15 @@ static void rq_wake_writers(struct rq_queue *q, unsigned int n)
  */
 void rq_pass_on_read(struct rq_queue *q)
 {
-	if (READ_ONCE(q->listed)) {
-		smp_mb();	/* see rq_wake_sleepers() */
+	if (READ_ONCE(q->listed))
 		rq_wake_sleepers(&q->readq, 1, EPOLLIN | EPOLLRDNORM);
-	}
 }
 
 /* A woken writer leaves: wake the next blocked one if a slot is free. */
 void rq_pass_on_write(struct rq_queue *q)
 {
-	if (rq_has_room(q)) {
-		smp_mb();	/* see rq_wake_sleepers() */
+	if (rq_has_room(q))
 		rq_wake_sleepers(&q->writeq, 1, EPOLLOUT | EPOLLWRNORM);
-	}
 }
 
 /* Sleep until a message is listed: 0, or -ERESTARTSYS on a signal. */

@@ -52,7 +52,7 @@ struct rq_msg {
  * @waiting_writers: tasks in rq_wait_writable()
  * @readq: readers wait here for @listed > 0
  * @writeq: writers wait here for @count < @capacity
- * @pollq: poll, select and epoll wait here, for either
+ * @pollq: poll, select, epoll and io_uring's poll wait here, for either
  *
  * @count, @listed, @capacity and @nspare are also read without the lock
  * (wait conditions, poll, the spare-buffer fast path): they are written

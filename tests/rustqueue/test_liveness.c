@@ -224,11 +224,13 @@ static void test_13_1_lost_wakeup(void)
 	int ctl = rq_open_mode(DEV, O_RDWR, RUSTQUEUE_F_PACKET);
 	struct waiter s, l;
 	char msg[LARGE];
+	bool placed;
 
 	init_waiter(&s, PS, rq_open_mode(DEV, O_RDONLY, BP));
 	init_waiter(&l, PL, rq_open_mode(DEV, O_RDONLY, BP));
-	ok(place(&s, ctl, 1, 0) && place(&l, ctl, 2, 0),
-	   "13.1: a 16-byte packet reader waits, then a 128-byte one behind it");
+	placed = place(&s, ctl, 1, 0);
+	placed = place(&l, ctl, 2, 0) && placed;	/* both started */
+	ok(placed, "13.1: a 16-byte packet reader waits, then a 128-byte one behind it");
 	memset(msg, 'm', sizeof(msg));
 	is_int(write(ctl, msg, sizeof(msg)), LARGE, "13.1: one 100-byte message is written");
 	ok(wait_done(&s, BOUND_MS) && s.ret == -1 && s.err == EMSGSIZE,
@@ -848,6 +850,7 @@ static void test_epollexclusive(bool writer)
 	};
 	struct waiter x, b;
 	char msg[SMALL];
+	bool placed;
 
 	memset(msg, 'e', sizeof(msg));
 	if (writer) {
@@ -861,8 +864,9 @@ static void test_epollexclusive(bool writer)
 	init_waiter(&b, writer ? W1 : PL, rq_open_mode(DEV, O_RDWR, BP));
 	if (writer)
 		snprintf(b.buf, sizeof(b.buf), "%s", "from W1");
-	ok(place(&x, -1, 0, 0) && place(&b, ctl, !writer, writer),
-	   "EPOLLEXCLUSIVE: an epoll waiter, then a blocked %s behind it", who);
+	placed = place(&x, -1, 0, 0);
+	placed = place(&b, ctl, !writer, writer) && placed;
+	ok(placed, "EPOLLEXCLUSIVE: an epoll waiter, then a blocked %s behind it", who);
 	if (writer)
 		read(ctl, msg, sizeof(msg));
 	else
