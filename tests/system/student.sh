@@ -42,12 +42,20 @@ is_in() {
 	ok 0 "$3"
 }
 
+# where the tier's time goes: "# STEP took Ns (guest clock)" lines
+t_step=$SECONDS
+took() {
+	echo "# $1 took $((SECONDS - t_step))s (guest clock)"
+	t_step=$SECONDS
+}
+
 # --- seed 002 ------------------------------------------------------------
 cd ~/rustmods/rustqueue || exit 1
 ls | grep -qx Makefile && ls | grep -qx README.md
 ok $? "seed 002: ls shows Makefile and README.md"
 out=$(make clean && make 2>&1)
 ok $? "seed 002: make clean && make"
+took "seed 002: make clean && make"
 [ -f rustqueue.ko ]
 ok $? "seed 002: rustqueue.ko built beside the sources"
 echo "$out" | grep -q 'CC \[M\] .*dev\.o$'
@@ -76,6 +84,7 @@ sudo rmmod rustqueue
 ok $? "seed 002: sudo rmmod rustqueue"
 is "$(since "$m" | tail -n 1)" "rustqueue: module unloaded (0 queued messages freed)" \
 	"seed 002: dmesg: module unloaded"
+took "seed 002: the walkthrough"
 
 sudo insmod rustqueue.ko
 out=$(for i in {1..20}; do echo "message $i" | sudo tee /dev/rustqueue > /dev/null || echo "write $i FAILED"; done 2>&1)
@@ -92,6 +101,7 @@ is "$(echo "$tail20" | grep -c 'rustqueue: queue full, rejecting write$')" 4 \
 	"seed 002: ... followed by 4 rejected writes"
 sudo rmmod rustqueue
 ok $? "seed 002: sudo rmmod rustqueue (16 messages queued)"
+took "seed 002: the 20 writes"
 
 # --- seed 004 ------------------------------------------------------------
 cd ~/rustmods/rustecho || exit 1
@@ -99,6 +109,7 @@ before=$(ls -A | sort)
 cp ~/rustmods/tests/system/test_rustecho.sh . && chmod +x test_rustecho.sh
 out=$(./test_rustecho.sh 2>&1)
 ok $? "seed 004: ./test_rustecho.sh exits 0"
+took "seed 004: test_rustecho.sh"
 section() {	# the lines of section $1 of the script's output
 	echo "$out" | sed -n "/^=== $1 ===\$/,/^\$/p" | sed '1d;$d'
 }
@@ -134,10 +145,12 @@ out=$( (make && sudo make install) 2>&1)
 st=$?
 ok $st "rust_proc_ram_file: make && sudo make install"
 [ $st = 0 ] || echo "$out" | tail -n 20 | sed 's/^/#   /'
+took "seed 004 checks, make clean; rust_proc_ram_file: make && sudo make install"
 ls "/lib/modules/$rel/extra/rust_proc_ram_file/rust_proc_ram_file.ko"* > /dev/null
 ok $? "make install: /lib/modules/$rel/extra/rust_proc_ram_file/rust_proc_ram_file.ko(.xz)"
 cd ~/rustmods && out=$(sudo make install-tools 2>&1)
 ok $? "sudo make install-tools (at the top)"
+took "sudo make install-tools"
 is "$(command -v ioctl) $(command -v rq)" "/usr/local/bin/ioctl /usr/local/bin/rq" \
 	"make install-tools: ioctl and rq on the PATH"
 cd ~ || exit 1
@@ -172,6 +185,7 @@ out=$(sudo apt-get install -y $debs 2>&1)
 st=$?
 ok $st "sudo apt install ./rustmods-dkms_*.deb ./rustmods-tools_*.deb"
 [ $st = 0 ] || echo "$out" | tail -n 30 | sed 's/^/#   /'
+took "seed 003, uninstalls; apt install of the packages (DKMS builds)"
 ver=$(dpkg-query -W -f '${Version}' rustmods-dkms)
 sudo dkms status | grep -q "^rustmods/$ver, $rel, x86_64: installed"
 ok $? "dkms status: rustmods/$ver built and installed for $rel"
@@ -224,5 +238,6 @@ getent group rustmods > /dev/null
 ok $(( $? == 0 )) "apt purge: the group rustmods is gone"
 is "$(dpkg-query -W -f '${Package} ${db:Status-Status}\n' 'rustmods*' 2>/dev/null |
 	grep -v ' not-installed$')" "" "dpkg: no rustmods package is installed any more"
+took "the packages' checks, apt remove and purge"
 
 done_testing
