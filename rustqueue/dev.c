@@ -409,8 +409,8 @@ static __poll_t rq_poll(struct file *file, poll_table *wait)
 	poll_wait(file, &q->pollq, wait);
 	/*
 	 * Our entry on q->pollq is seen by a waker before we read the state
-	 * it changed: pairs with wq_has_sleeper() in rq_wake() (poll_wait()
-	 * has no barrier of its own on older kernels).
+	 * it changed: pairs with wq_has_sleeper() in queue.c's rq_wake_up()
+	 * (poll_wait() has no barrier of its own on older kernels).
 	 */
 	smp_mb();
 

@@ -133,14 +133,13 @@ void rq_queue_init(struct rq_queue *q, unsigned int capacity,
 }
 
 /*
- * Wake up to @n of the tasks blocked on @wq, in one call; one alone is
- * woken synchronously (the waker is about to return or block, the woken
- * one takes over).  The caller has made the change they wait for
- * visible; wq_has_sleeper()'s barrier pairs with the one in their
- * prepare_to_wait_event().
+ * Wake up to @n of the waiters on @wq that wait for @events, in one
+ * call; one alone is woken synchronously (the waker is about to return
+ * or block, the woken one takes over).  The caller has made the change
+ * they wait for visible; the barrier in wq_has_sleeper() pairs with the
+ * one in a blocked task's prepare_to_wait_event() and with rq_poll()'s.
  */
-static void rq_wake_sleepers(wait_queue_head_t *wq, unsigned int n,
-			     __poll_t events)
+static void rq_wake_up(wait_queue_head_t *wq, unsigned int n, __poll_t events)
 {
 	if (!wq_has_sleeper(wq))
 		return;
@@ -155,17 +154,15 @@ static void rq_wake_sleepers(wait_queue_head_t *wq, unsigned int n,
  * readers (writers) on @wq, and the pollers interested in @events.  The
  * pollers wait apart, on q->pollq, so that an EPOLLEXCLUSIVE epoll
  * waiter, which takes a wake-up as a blocked task does, takes none meant
- * for a blocked task.  The barrier in wq_has_sleeper() pairs with the
- * one in rq_poll().
+ * for a blocked task.
  */
 static void rq_wake(struct rq_queue *q, wait_queue_head_t *wq, unsigned int n,
 		    __poll_t events)
 {
 	if (!n)
 		return;
-	rq_wake_sleepers(wq, n, events);
-	if (wq_has_sleeper(&q->pollq))
-		__wake_up(&q->pollq, TASK_INTERRUPTIBLE, n, poll_to_key(events));
+	rq_wake_up(wq, n, events);
+	rq_wake_up(&q->pollq, n, events);
 }
 
 static void rq_wake_readers(struct rq_queue *q, unsigned int n)
@@ -185,14 +182,14 @@ static void rq_wake_writers(struct rq_queue *q, unsigned int n)
 void rq_pass_on_read(struct rq_queue *q)
 {
 	if (READ_ONCE(q->listed))
-		rq_wake_sleepers(&q->readq, 1, EPOLLIN | EPOLLRDNORM);
+		rq_wake_up(&q->readq, 1, EPOLLIN | EPOLLRDNORM);
 }
 
 /* A woken writer leaves: wake the next blocked one if a slot is free. */
 void rq_pass_on_write(struct rq_queue *q)
 {
 	if (rq_has_room(q))
-		rq_wake_sleepers(&q->writeq, 1, EPOLLOUT | EPOLLWRNORM);
+		rq_wake_up(&q->writeq, 1, EPOLLOUT | EPOLLWRNORM);
 }
 
 /* Sleep until a message is listed: 0, or -ERESTARTSYS on a signal. */
