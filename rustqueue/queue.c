@@ -43,8 +43,9 @@
  * may reach the same sleeper before it runs.  So every caller that was
  * woken calls rq_pass_on_read() or rq_pass_on_write() as it leaves: if
  * what it waited for is still there, the next sleeper is woken.  No
- * message sits listed, and no slot free, while a sleeper that could use
- * it sleeps on.
+ * message sits listed, and no slot free, while a blocked task that could
+ * use it sleeps on.  (Pollers are not part of this: an EPOLLEXCLUSIVE
+ * instance woken for a message it does not act on is epoll's contract.)
  *
  * Batches (the *_batch() functions and rq_get_buffers()) do the same
  * for several messages under one acquisition of q->lock, with one
