@@ -282,10 +282,12 @@ static ssize_t rq_read_packet(struct kiocb *iocb, struct rq_file *rf,
 static ssize_t rq_read_stream_locked(struct rq_file *rf, struct iov_iter *to)
 {
 	struct rq_dev *dev = rf->dev;
+	struct rq_msg *msg = rf->msg;
+	bool changed = false;
 	size_t n, copied;
+	ssize_t ret;
 
-	if (!rf->msg && !rf->done) {
-		struct rq_msg *msg;
+	if (!msg && !rf->done) {
 		unsigned int left;
 
 		if (rf->waiting)
@@ -296,22 +298,30 @@ static ssize_t rq_read_stream_locked(struct rq_file *rf, struct iov_iter *to)
 		left = rq_release(&dev->q, msg, false);
 		WRITE_ONCE(rf->msg, msg);
 		rf->pos = 0;
+		changed = true;
 		rq_log(dev, "dequeued (%u remaining)\n", left);
 	}
-	if (!rf->msg)
+	if (!msg)
 		return 0;
 
-	n = min(iov_iter_count(to), rf->msg->len - rf->pos);
-	copied = copy_to_iter(rf->msg->data + rf->pos, n, to);
-	if (n && !copied)
-		return -EFAULT;		/* the message stays with this open */
-	rf->pos += copied;
-	if (rf->pos == rf->msg->len) {
-		rq_msg_free(rf->msg);
-		WRITE_ONCE(rf->msg, NULL);
-		WRITE_ONCE(rf->done, true);
+	n = min(iov_iter_count(to), msg->len - rf->pos);
+	copied = copy_to_iter(msg->data + rf->pos, n, to);
+	ret = copied;
+	if (n && !copied) {
+		ret = -EFAULT;		/* the message stays with this open */
+	} else {
+		rf->pos += copied;
+		if (rf->pos == msg->len) {
+			WRITE_ONCE(rf->done, true);
+			WRITE_ONCE(rf->msg, NULL);
+			rq_msg_free(msg);
+			changed = true;
+		}
 	}
-	return copied;
+	/* this file's pollers: it holds data now (EPOLLIN), or hung up */
+	if (changed)
+		rq_wake_pollers(&dev->q, rf->msg ? EPOLLIN | EPOLLRDNORM : EPOLLHUP);
+	return ret;
 }
 
 /* Wait while another stream reader of this open file waits on the queue */
@@ -444,6 +454,7 @@ static int rq_next_size(struct rq_file *rf, int __user *argp)
 static int rq_set_flags(struct rq_file *rf, u32 flags)
 {
 	bool packet = flags & RUSTQUEUE_F_PACKET;
+	bool moved = false;
 	int ret = 0;
 
 	if (flags & ~RUSTQUEUE_F_ALL)
@@ -451,14 +462,19 @@ static int rq_set_flags(struct rq_file *rf, u32 flags)
 	if (mutex_lock_interruptible(&rf->lock))
 		return -ERESTARTSYS;
 	/* a half-read stream message would be stranded by packet mode */
-	if (packet && rf->msg)
+	if (packet && rf->msg) {
 		ret = -EBUSY;
-	else
+	} else {
+		moved = (rf->flags ^ flags) & RUSTQUEUE_F_PACKET;
 		WRITE_ONCE(rf->flags, flags);
+	}
 	mutex_unlock(&rf->lock);
 	/* readers waiting their turn for stream mode read packets now */
 	if (!ret && packet)
 		wake_up_interruptible_all(&rf->turn);
+	/* what poll() says of this file depends on its mode */
+	if (moved)
+		rq_wake_pollers(&rf->dev->q, EPOLLIN | EPOLLRDNORM | EPOLLHUP);
 	return ret;
 }
 

@@ -83,12 +83,13 @@ enum kind {
 	EW,	/* epoll_wait(EPOLLOUT) */
 	SP,	/* SET_FLAGS(BLOCK | PACKET) (13.3 only) */
 	R1,	/* read() of one byte (13.3 only) */
+	HU,	/* poll(POLLPRI): waits for POLLHUP (a stream open's end) */
 };
 
 static const char *const kind_name[] = {
 	[PS] = "PS", [PL] = "PL", [SR] = "SR", [SS] = "SS", [IO] = "IO",
 	[PO] = "PO", [EP] = "EP", [W1] = "W1", [W2] = "W2", [PW] = "PW",
-	[EW] = "EW", [SP] = "SP", [R1] = "R1",
+	[EW] = "EW", [SP] = "SP", [R1] = "R1", [HU] = "HU",
 };
 
 struct waiter {
@@ -140,7 +141,8 @@ static void *waiter_main(void *arg)
 		break;
 	case PO:
 	case PW:
-		p.events = w->kind == PO ? POLLIN : POLLOUT;
+	case HU:
+		p.events = w->kind == PO ? POLLIN : w->kind == PW ? POLLOUT : POLLPRI;
 		w->ret = poll(&p, 1, -1) == 1 ? p.revents : -1;
 		break;
 	case EP:
@@ -897,6 +899,44 @@ static void test_epollexclusive(bool writer)
 	close(ctl);
 }
 
+/*
+ * A stream-mode open file's poll answer depends on that file alone (the
+ * message it holds, its end of file, its mode): a thread polling it for
+ * the hang-up while another thread reads it or changes its mode must be
+ * woken, though no message or slot came.  (A poller for POLLIN is woken
+ * by the message that came, so it is the hang-up that shows it.)
+ */
+static void test_stream_open_pollers(void)
+{
+	int ctl = rq_open_mode(DEV, O_RDWR, RUSTQUEUE_F_PACKET);
+	int s = rq_open_mode(DEV, O_RDWR, 0);
+	unsigned int flags;
+	char buf[SMALL];
+	struct waiter h;
+
+	write(ctl, "hangup", 6);
+	init_waiter(&h, HU, s);
+	ok(place(&h, -1, 0, 0), "stream open, a message queued: a poller of it waits for POLLHUP");
+	is_int(read(s, buf, sizeof(buf)), 6, "another thread reads the message through that open, whole");
+	if (!ok(wait_done(&h, BOUND_MS) && h.ret == POLLHUP,
+		"that read wakes the poller, with POLLHUP"))
+		pthread_kill(h.thread, SIGUSR1);
+	pthread_join(h.thread, NULL);
+
+	flags = RUSTQUEUE_F_PACKET;
+	ioctl(s, RUSTQUEUE_IOC_SET_FLAGS, &flags);
+	ok(place(&h, -1, 0, 0), "the open switched to packet mode: its poller waits");
+	flags = 0;
+	is_int(ioctl(s, RUSTQUEUE_IOC_SET_FLAGS, &flags), 0,
+	       "SET_FLAGS back to stream mode (its message was read to its end)");
+	if (!ok(wait_done(&h, BOUND_MS) && h.ret == POLLHUP,
+		"the mode change wakes the poller, with POLLHUP"))
+		pthread_kill(h.thread, SIGUSR1);
+	pthread_join(h.thread, NULL);
+	close(s);
+	close(ctl);
+}
+
 static void test_mixed_waiters(void)
 {
 	static const enum kind readers_io[] = { PS, PL, SR, SS, IO };
@@ -926,6 +966,7 @@ int main(int argc, char **argv)
 		test_13_3_mode_change_race();
 		test_epollexclusive(false);
 		test_epollexclusive(true);
+		test_stream_open_pollers();
 	}
 	if (strcmp(only, "findings"))
 		test_mixed_waiters();
