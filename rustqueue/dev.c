@@ -318,9 +318,12 @@ static ssize_t rq_read_stream_locked(struct rq_file *rf, struct iov_iter *to)
 			changed = true;
 		}
 	}
-	/* this file's pollers: it holds data now (EPOLLIN), or hung up */
+	/*
+	 * This file's pollers: it holds data now, or hung up (io_uring's
+	 * poll for a read may not take a wake-up for EPOLLHUP alone).
+	 */
 	if (changed)
-		rq_wake_pollers(&dev->q, rf->msg ? EPOLLIN | EPOLLRDNORM : EPOLLHUP);
+		rq_wake_pollers(&dev->q, EPOLLIN | EPOLLRDNORM | EPOLLHUP);
 	return ret;
 }
 
