@@ -119,7 +119,9 @@ $(GUEST)/tests/run-all: tests/vm/run-all
 
 $(GUEST)/bench/%: bench/%.c bench/bench.h $(HDRS)
 	@mkdir -p $(dir $@)
-	$(CC) $(UCFLAGS) -o $@ $< $(ULDFLAGS) -lrt
+	$(CC) $(UCFLAGS) -o $@ $< $(ULDFLAGS) $(ULDLIBS) -lrt
+
+$(GUEST)/bench/bench_paths: ULDLIBS := -luring
 
 $(GUEST)/bench/run: bench/run
 	@mkdir -p $(dir $@)
