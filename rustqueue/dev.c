@@ -129,6 +129,7 @@ struct rq_file {
 	bool done;			/* msg was read to its end and freed */
 	bool waiting;			/* a stream reader waits on the queue */
 	wait_queue_head_t turn;		/* the others wait here meanwhile */
+	wait_queue_head_t pollq;	/* its pollers, also on q->pollq */
 };
 
 static struct rq_dev *rq_devs;
@@ -279,11 +280,11 @@ static ssize_t rq_read_packet(struct kiocb *iocb, struct rq_file *rf,
  * end-of-file.  -EAGAIN if there is nothing to take, or another reader of
  * this open file is waiting for a message (and will take it for both).
  */
-static ssize_t rq_read_stream_locked(struct rq_file *rf, struct iov_iter *to)
+static ssize_t rq_read_stream_locked(struct rq_file *rf, struct iov_iter *to,
+				     bool *changed)
 {
 	struct rq_dev *dev = rf->dev;
 	struct rq_msg *msg = rf->msg;
-	bool changed = false;
 	size_t n, copied;
 	ssize_t ret;
 
@@ -298,7 +299,7 @@ static ssize_t rq_read_stream_locked(struct rq_file *rf, struct iov_iter *to)
 		left = rq_release(&dev->q, msg, false);
 		WRITE_ONCE(rf->msg, msg);
 		rf->pos = 0;
-		changed = true;
+		*changed = true;
 		rq_log(dev, "dequeued (%u remaining)\n", left);
 	}
 	if (!msg)
@@ -315,16 +316,24 @@ static ssize_t rq_read_stream_locked(struct rq_file *rf, struct iov_iter *to)
 			WRITE_ONCE(rf->done, true);
 			WRITE_ONCE(rf->msg, NULL);
 			rq_msg_free(msg);
-			changed = true;
+			*changed = true;
 		}
 	}
-	/*
-	 * This file's pollers: it holds data now, or hung up (io_uring's
-	 * poll for a read may not take a wake-up for EPOLLHUP alone).
-	 */
-	if (changed)
-		rq_wake_pollers(&dev->q, EPOLLIN | EPOLLRDNORM | EPOLLHUP);
 	return ret;
+}
+
+/*
+ * What poll() says of this open file changed by the file's own doing (in
+ * stream mode it took a message, or read it to its end; its mode
+ * changed), not by a message or slot of the queue: wake its own pollers,
+ * all of them, EPOLLEXCLUSIVE or not, with no key, so that each asks
+ * rq_poll() again.  No lock held: an io_uring read of this file that the
+ * wake-up retries takes rf->lock only by mutex_trylock().
+ */
+static void rq_file_changed(struct rq_file *rf)
+{
+	if (wq_has_sleeper(&rf->pollq))
+		__wake_up(&rf->pollq, TASK_INTERRUPTIBLE, 0, NULL);
 }
 
 /* Wait while another stream reader of this open file waits on the queue */
@@ -357,7 +366,7 @@ static ssize_t rq_read_stream(struct kiocb *iocb, struct rq_file *rf,
 {
 	unsigned int flags = 0;
 	bool woken = false;
-	bool wait, first;
+	bool wait, first, changed;
 	ssize_t ret;
 
 	for (;;) {
@@ -378,12 +387,15 @@ static ssize_t rq_read_stream(struct kiocb *iocb, struct rq_file *rf,
 			mutex_unlock(&rf->lock);
 			return rq_read_packet(iocb, rf, to, woken);
 		}
-		ret = rq_read_stream_locked(rf, to);
+		changed = false;
+		ret = rq_read_stream_locked(rf, to, &changed);
 		wait = ret == -EAGAIN && rq_may_wait(iocb, flags);
 		first = !rf->waiting;
 		if (wait && first)
 			WRITE_ONCE(rf->waiting, true);
 		mutex_unlock(&rf->lock);
+		if (changed)
+			rq_file_changed(rf);
 
 		if (!wait)
 			break;
@@ -416,16 +428,19 @@ static __poll_t rq_poll(struct file *file, poll_table *wait)
 {
 	struct rq_file *rf = file->private_data;
 	struct rq_queue *q = &rf->dev->q;
-	bool stream = !(READ_ONCE(rf->flags) & RUSTQUEUE_F_PACKET);
 	__poll_t mask = 0;
+	bool stream;
 
 	poll_wait(file, &q->pollq, wait);
+	poll_wait(file, &rf->pollq, wait);
 	/*
-	 * Our entry on q->pollq is seen by a waker before we read the state
-	 * it changed: pairs with wq_has_sleeper() in queue.c's rq_wake_up()
-	 * (poll_wait() has no barrier of its own on older kernels).
+	 * Our entries are seen by a waker before we read the state it
+	 * changed (the mode too): pairs with wq_has_sleeper() in queue.c's
+	 * rq_wake_up() and in rq_file_changed() (poll_wait() has no barrier
+	 * of its own on older kernels).
 	 */
 	smp_mb();
+	stream = !(READ_ONCE(rf->flags) & RUSTQUEUE_F_PACKET);
 
 	if (stream && READ_ONCE(rf->msg))
 		mask |= EPOLLIN | EPOLLRDNORM;
@@ -477,7 +492,7 @@ static int rq_set_flags(struct rq_file *rf, u32 flags)
 		wake_up_interruptible_all(&rf->turn);
 	/* what poll() says of this file depends on its mode */
 	if (moved)
-		rq_wake_pollers(&rf->dev->q, EPOLLIN | EPOLLRDNORM | EPOLLHUP);
+		rq_file_changed(rf);
 	return ret;
 }
 
@@ -831,6 +846,7 @@ static int rq_open(struct inode *inode, struct file *file)
 	rf->flags = READ_ONCE(blocking) ? RUSTQUEUE_F_BLOCK : 0;
 	mutex_init(&rf->lock);
 	init_waitqueue_head(&rf->turn);
+	init_waitqueue_head(&rf->pollq);
 	file->private_data = rf;
 	/*
 	 * Reads and writes honour IOCB_NOWAIT (EAGAIN rather than any

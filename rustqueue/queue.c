@@ -47,7 +47,8 @@
  * use it sleeps on.  (Pollers are not part of this: an EPOLLEXCLUSIVE
  * instance woken for a message it does not act on is epoll's contract.)
  * A stream-mode open file's own state (the message it holds, its end of
- * file) changes what poll() says of that file alone: rq_wake_pollers().
+ * file, its mode) changes what poll() says of that file alone: its
+ * pollers also wait on a queue of that file's own (dev.c).
  *
  * Batches (the *_batch() functions and rq_get_buffers()) do the same
  * for several messages under one acquisition of q->lock, with one
@@ -193,19 +194,6 @@ void rq_pass_on_write(struct rq_queue *q)
 {
 	if (rq_has_room(q))
 		rq_wake_up(&q->writeq, 1, EPOLLOUT | EPOLLWRNORM);
-}
-
-/*
- * What poll() reports for one open file changed without a message or a
- * slot coming (a stream read took a message for its open file or read it
- * to its end; a mode change): wake every poller that waits for @events,
- * EPOLLEXCLUSIVE or not, since the pollers of other open files share
- * q->pollq and would take an exclusive wake-up without acting on it.
- */
-void rq_wake_pollers(struct rq_queue *q, __poll_t events)
-{
-	if (wq_has_sleeper(&q->pollq))
-		__wake_up(&q->pollq, TASK_INTERRUPTIBLE, 0, poll_to_key(events));
 }
 
 /* Sleep until a message is listed: 0, or -ERESTARTSYS on a signal. */

@@ -623,6 +623,231 @@ static void test_uring_stream(int msgs)
 	close(wfd);
 }
 
+/*
+ * A multishot read (IORING_OP_READ_MULTISHOT, Linux 6.7) with provided
+ * buffers: one request, one completion per message, in order, each in a
+ * buffer of its own; it waits through poll on an empty queue (no worker,
+ * no task asleep in the queue); a message longer than the buffers ends it
+ * with EMSGSIZE and stays queued; cancelling it ends it.
+ */
+#ifndef IORING_OP_READ_MULTISHOT
+#define IORING_OP_READ_MULTISHOT 49
+#endif
+#define MS_BUFS 32		/* a power of two */
+#define MS_BGID 7
+#define UD_MSHOT 0xabcdULL
+
+static struct io_uring_buf_ring *ms_br;
+static char ms_bufs[MS_BUFS][MAXLEN];
+
+static void ms_give(unsigned int bid)
+{
+	io_uring_buf_ring_add(ms_br, ms_bufs[bid], MAXLEN, bid,
+			      io_uring_buf_ring_mask(MS_BUFS), 0);
+	io_uring_buf_ring_advance(ms_br, 1);
+}
+
+static void ms_arm(int fd)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
+
+	if (!sqe)
+		bail_out("no SQE");
+	io_uring_prep_rw(IORING_OP_READ_MULTISHOT, sqe, fd, NULL, 0, 0);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = MS_BGID;
+	io_uring_sqe_set_data64(sqe, UD_MSHOT);
+	submit(1);
+}
+
+static void test_uring_multishot(int msgs)
+{
+	struct io_uring_probe *probe = io_uring_get_probe_ring(&ring);
+	struct io_uring_buf_reg reg = { .ring_entries = MS_BUFS, .bgid = MS_BGID };
+	unsigned int seq = 0, got = 0;
+	int fd, wfd, i, bad = 0, more = 1, idle;
+	struct io_uring_cqe *cqe;
+	char big[MAXLEN + 1];
+	void *mem;
+
+	if (!probe || !io_uring_opcode_supported(probe, IORING_OP_READ_MULTISHOT)) {
+		skip("no multishot read in this kernel (6.7 and later)",
+		     "io_uring multishot read with provided buffers");
+		if (probe)
+			io_uring_free_probe(probe);
+		return;
+	}
+	io_uring_free_probe(probe);
+	mem = aligned_alloc(4096, MS_BUFS * sizeof(struct io_uring_buf));
+	if (!mem)
+		bail_out("aligned_alloc");
+	memset(mem, 0, MS_BUFS * sizeof(struct io_uring_buf));
+	ms_br = mem;
+	reg.ring_addr = (unsigned long)mem;
+	if (io_uring_register_buf_ring(&ring, &reg, 0))
+		bail_out("io_uring_register_buf_ring");
+	io_uring_buf_ring_init(ms_br);
+	fd = rq_open_mode(DEV, O_RDONLY, BP);
+	wfd = rq_open_mode(DEV, O_WRONLY, BP);
+
+	/*
+	 * Armed on a queue that holds 10 messages, with 4 buffers: 4
+	 * completions, then ENOBUFS ends it, and the other 6 stay queued.
+	 */
+	for (i = 0; i < 4; i++)
+		ms_give(i);
+	for (; seq < 10; seq++) {
+		char buf[MAXLEN];
+
+		msg_fill(buf, seq);
+		if (write(wfd, buf, msg_len(seq)) != (ssize_t)msg_len(seq))
+			bail_out("write: %s", strerror(errno));
+	}
+	ms_arm(fd);
+	for (i = 0; i < 5; i++) {
+		cqe = get_cqe();
+		if (!cqe)
+			break;
+		if (i < 4 && !(cqe->res > 0 && (cqe->flags & IORING_CQE_F_MORE) &&
+			       msg_check(ms_bufs[cqe->flags >> IORING_CQE_BUFFER_SHIFT],
+					 cqe->res, got)))
+			bad++;
+		if (i == 4 && (cqe->res != -ENOBUFS || (cqe->flags & IORING_CQE_F_MORE)))
+			bad++;
+		got += cqe->res > 0;
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	ok(i == 5 && !bad && got == 4,
+	   "multishot armed on 10 queued messages with 4 buffers: 4 completions in order, then ENOBUFS ends it");
+	is_int(rq_info(fd).count, 6, "... and the 6 messages it had no buffer for stay queued");
+	for (i = 0; i < MS_BUFS; i++)
+		ms_give(i);
+	ms_arm(fd);
+	for (i = 0, bad = 0; i < 6; i++) {
+		cqe = get_cqe();
+		if (!cqe)
+			break;
+		if (!(cqe->res > 0 && (cqe->flags & IORING_CQE_F_MORE) &&
+		      msg_check(ms_bufs[cqe->flags >> IORING_CQE_BUFFER_SHIFT],
+				cqe->res, got)))
+			bad++;
+		got++;
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	ok(i == 6 && !bad, "armed again with buffers: the 6 come next, in order");
+	bad = 0;
+	idle = nothing_done(fd);
+	scan_workers();
+	ok(idle, "multishot read on an empty queue: no completion, nothing asleep in the queue");
+	while (seq < (unsigned int)msgs && more) {
+		/* a burst the queue holds, then one completion per message */
+		unsigned int burst = 1 + seq % CAP, n;
+
+		for (n = 0; n < burst && seq < (unsigned int)msgs; n++, seq++) {
+			char buf[MAXLEN];
+
+			msg_fill(buf, seq);
+			if (write(wfd, buf, msg_len(seq)) != (ssize_t)msg_len(seq))
+				bail_out("write: %s", strerror(errno));
+		}
+		while (got < seq) {
+			unsigned int bid;
+
+			cqe = get_cqe();
+			if (!cqe)
+				bail_out("multishot: completion for message %u missing", got);
+			more = cqe->flags & IORING_CQE_F_MORE;
+			if (cqe->res < 0 || !(cqe->flags & IORING_CQE_F_BUFFER)) {
+				diag("multishot ended at message %u: %s", got,
+				     cqe->res < 0 ? strerror(-cqe->res) : "no buffer");
+				bad++;
+				io_uring_cqe_seen(&ring, cqe);
+				break;
+			}
+			bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+			if (!msg_check(ms_bufs[bid], cqe->res, got) && !bad++)
+				diag("multishot: completion %u is not message %u", got, got);
+			got++;
+			io_uring_cqe_seen(&ring, cqe);
+			ms_give(bid);
+			if (!more)
+				break;
+		}
+		scan_workers();
+	}
+	is_int(bad, 0, "multishot read: %u messages, one completion each, in order", got);
+	ok(more, "... and the request is still armed after them");
+
+	/* a message longer than the buffers: EMSGSIZE ends it, the message stays */
+	memset(big, 'b', sizeof(big));
+	if (write(wfd, big, sizeof(big)) != (ssize_t)sizeof(big))
+		bail_out("write: %s", strerror(errno));
+	cqe = get_cqe();
+	ok(cqe && cqe->res == -EMSGSIZE && !(cqe->flags & IORING_CQE_F_MORE),
+	   "a message longer than the provided buffers ends the multishot read with EMSGSIZE");
+	if (cqe)
+		io_uring_cqe_seen(&ring, cqe);
+	alarm(10);	/* were it lost, this read would wait: EINTR */
+	is_int(read(fd, big, sizeof(big)), (int)sizeof(big),
+	       "... and stays queued for a read() big enough");
+	alarm(0);
+
+	/* cancelled while armed: one final completion, without F_MORE */
+	ms_arm(fd);
+	nothing_done(fd);
+	io_uring_prep_cancel64(io_uring_get_sqe(&ring), UD_MSHOT, 0);
+	submit(1);
+	for (i = 0, more = 0; i < 2; i++) {
+		cqe = get_cqe();
+		if (!cqe)
+			break;
+		if (cqe->user_data == UD_MSHOT)
+			more = cqe->res == -ECANCELED && !(cqe->flags & IORING_CQE_F_MORE);
+		io_uring_cqe_seen(&ring, cqe);
+	}
+	ok(more, "cancelling an armed multishot read ends it (ECANCELED)");
+	scan_workers();
+	is_int(max_workers, 0, "... and no io-wq worker (iou-wrk) ran for it");
+	io_uring_unregister_buf_ring(&ring, MS_BGID);
+	free(mem);
+	close(wfd);
+	close(fd);
+}
+
+/*
+ * A stream-mode open's own change (its read reaching the end of its
+ * message) wakes that open's pollers only: an io_uring poll of another
+ * open file of the queue, which takes the wake-up's event mask as its
+ * answer, must not complete with events that file does not have.
+ */
+static void test_uring_poll_other_open(void)
+{
+	int p = rq_open_mode(DEV, O_RDWR, BP);
+	int st = rq_open_mode(DEV, O_RDWR, 0);
+	struct io_uring_sqe *sqe;
+	struct io_uring_cqe *cqe;
+	char buf[16];
+	int quiet;
+
+	if (write(p, "abc", 3) != 3)
+		bail_out("write: %s", strerror(errno));
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_poll_add(sqe, p, POLLPRI);
+	io_uring_sqe_set_data64(sqe, 77);
+	submit(1);
+	quiet = nothing_done(p);
+	is_int(read(st, buf, sizeof(buf)), 3, "a stream-mode open reads a message to its end");
+	quiet = nothing_done(p) && quiet;
+	ok(quiet, "an io_uring poll (POLLPRI) of another open file stays pending meanwhile");
+	sqe = io_uring_get_sqe(&ring);
+	io_uring_prep_poll_remove(sqe, 77);
+	submit(1);
+	for (int i = 0; i < 2 && (cqe = get_cqe()); i++)
+		io_uring_cqe_seen(&ring, cqe);
+	close(st);
+	close(p);
+}
+
 static void test_uring(void)
 {
 	int ret = io_uring_queue_init(256, &ring, 0);
@@ -640,6 +865,8 @@ static void test_uring(void)
 	test_uring_packet_inline(150);
 	test_uring_packet_poll(30);
 	test_uring_stream(120);
+	test_uring_poll_other_open();
+	test_uring_multishot(400);
 	scan_workers();
 	is_int(max_workers, 0, "no io-wq worker (iou-wrk) at any point");
 	io_uring_queue_exit(&ring);
