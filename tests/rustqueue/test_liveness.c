@@ -924,7 +924,7 @@ static void test_stream_open_pollers(void)
 	pthread_join(h.thread, NULL);
 
 	flags = RUSTQUEUE_F_PACKET;
-	ioctl(s, RUSTQUEUE_IOC_SET_FLAGS, &flags);
+	is_int(ioctl(s, RUSTQUEUE_IOC_SET_FLAGS, &flags), 0, "SET_FLAGS to packet mode");
 	ok(place(&h, -1, 0, 0), "the open switched to packet mode: its poller waits");
 	flags = 0;
 	is_int(ioctl(s, RUSTQUEUE_IOC_SET_FLAGS, &flags), 0,
@@ -933,6 +933,33 @@ static void test_stream_open_pollers(void)
 		"the mode change wakes the poller, with POLLHUP"))
 		pthread_kill(h.thread, SIGUSR1);
 	pthread_join(h.thread, NULL);
+	close(s);
+
+	/*
+	 * Added to epoll while in packet mode (epoll registers once, so it
+	 * waits on what packet mode needed), then switched to stream mode:
+	 * a read of it to the end of its message must still reach epoll.
+	 */
+	s = rq_open_mode(DEV, O_RDWR, RUSTQUEUE_F_PACKET);
+	init_waiter(&h, EP, s);
+	h.ep = epoll_create1(0);
+	{
+		struct epoll_event ev = { .events = EPOLLPRI };
+
+		if (h.ep < 0 || epoll_ctl(h.ep, EPOLL_CTL_ADD, s, &ev))
+			bail_out("epoll: %s", strerror(errno));
+	}
+	flags = 0;
+	is_int(ioctl(s, RUSTQUEUE_IOC_SET_FLAGS, &flags), 0,
+	       "an open added to epoll in packet mode switches to stream mode");
+	ok(place(&h, -1, 0, 0), "epoll waits for its hang-up");
+	write(ctl, "hangup", 6);
+	is_int(read(s, buf, sizeof(buf)), 6, "another thread reads a message through it, whole");
+	if (!ok(wait_done(&h, BOUND_MS) && h.ret == EPOLLHUP,
+		"epoll is told, with EPOLLHUP"))
+		pthread_kill(h.thread, SIGUSR1);
+	pthread_join(h.thread, NULL);
+	close(h.ep);
 	close(s);
 	close(ctl);
 }
