@@ -19,8 +19,9 @@
  *         message open(O_WRONLY), write, close, then open(O_RDONLY),
  *         read, close, the module logging every operation (verbose=1, its
  *         default), stream mode (the default).  Per message, and per call
- *         (each call timed alone), beside /dev/null's open/write/close
- *         (the VFS's own floor) and mqueue's open-free send + receive.
+ *         (each call timed alone), beside the same with logging off (what
+ *         printk costs), /dev/null's open/write/close (the VFS's own
+ *         floor) and mqueue's open-free send + receive.
  *
  * Under "make bench" the guest runs with -icount: 1 ns = 1 instruction.
  * Medians of REPS interleaved runs, with the spread (max-min)/median.
@@ -449,7 +450,7 @@ static double mq_once(size_t size, long messages)
 static void bench_seed(long messages, int reps)
 {
 	static const size_t sizes[] = { 16, 256, 4096 };
-	double rq[NSTEP][16], nul[NSTEP][16], mq[16], st[NSTEP], sp;
+	double rq[NSTEP][16], quiet[NSTEP][16], nul[NSTEP][16], mq[16], st[NSTEP], sp;
 	unsigned int si;
 	int rep, s;
 
@@ -471,6 +472,11 @@ static void bench_seed(long messages, int reps)
 				rq[s][rep] = st[s];
 				total[rep] += st[s];
 			}
+			set_verbose("0");
+			seed_once(RUSTQUEUE_DEVICE, sizes[si], messages, st);
+			for (s = 0; s < NSTEP; s++)
+				quiet[s][rep] = st[s];
+			set_verbose("1");
 			seed_once("/dev/null", sizes[si], messages, st);
 			for (s = 0; s < NSTEP; s++)
 				nul[s][rep] = st[s];
@@ -480,7 +486,10 @@ static void bench_seed(long messages, int reps)
 		for (s = 0; s < NSTEP; s++)
 			printf(" %8.0f", median(rq[s], reps, &sp));
 		printf(" %9.0f %7.1f%%\n", median(total, reps, &sp), sp);
-		printf("%5s %-10s", "", "/dev/null");
+		printf("%5s %-10s", "", "no log");
+		for (s = 0; s < NSTEP; s++)
+			printf(" %8.0f", median(quiet[s], reps, &sp));
+		printf("\n%5s %-10s", "", "/dev/null");
 		for (s = 0; s < NSTEP; s++)
 			printf(" %8.0f", median(nul[s], reps, &sp));
 		printf("\n%5s %-10s %9.0f per send + receive (spread %.1f%%)\n", "",
