@@ -207,22 +207,6 @@ static double run_once(int mech, size_t size, unsigned int batch, long messages)
 	       (double)messages;
 }
 
-static int set_capacity(unsigned int cap, unsigned int *old)
-{
-	struct rustqueue_info info;
-	int fd = open(RUSTQUEUE_DEVICE, O_RDWR);
-	int ret;
-
-	if (fd < 0)
-		return -1;
-	ret = old ? ioctl(fd, RUSTQUEUE_IOC_GET_INFO, &info) : 0;
-	if (!ret && old)
-		*old = info.capacity;
-	ret = ret ?: ioctl(fd, RUSTQUEUE_IOC_SET_CAPACITY, &cap);
-	close(fd);
-	return ret;
-}
-
 int main(int argc, char **argv)
 {
 	static const size_t sizes[] = { 16, 256 };

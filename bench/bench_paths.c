@@ -277,22 +277,6 @@ static double median(double *v, int n, double *spread)
 	return m;
 }
 
-static int set_capacity(unsigned int cap, unsigned int *old)
-{
-	struct rustqueue_info info;
-	int fd = open(RUSTQUEUE_DEVICE, O_RDWR);
-	int ret;
-
-	if (fd < 0)
-		return -1;
-	ret = old ? ioctl(fd, RUSTQUEUE_IOC_GET_INFO, &info) : 0;
-	if (!ret && old)
-		*old = info.capacity;
-	ret = ret ?: ioctl(fd, RUSTQUEUE_IOC_SET_CAPACITY, &cap);
-	close(fd);
-	return ret;
-}
-
 static void bench_uring(long messages, int reps)
 {
 	static const size_t sizes[] = { 16, 256, 4096 };
