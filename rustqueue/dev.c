@@ -129,8 +129,7 @@ struct rq_file {
 	bool done;			/* msg was read to its end and freed */
 	bool waiting;			/* a stream reader waits on the queue */
 	wait_queue_head_t turn;		/* the others wait here meanwhile */
-	wait_queue_head_t pollq;	/* its pollers in stream mode */
-	bool polled_packet;		/* polled in packet mode: rq_poll() */
+	wait_queue_head_t pollq;	/* its pollers, also on q->pollq */
 };
 
 static struct rq_dev *rq_devs;
@@ -328,20 +327,14 @@ static ssize_t rq_read_stream_locked(struct rq_file *rf, struct iov_iter *to,
  * stream mode it took a message, or read it to its end; its mode
  * changed), not by a message or slot of the queue: wake its own pollers,
  * all of them, EPOLLEXCLUSIVE or not, with no key, so that each asks
- * rq_poll() again.  A poller that registered while the file was in
- * packet mode waits on q->pollq only (rq_poll()): once there has been
- * one, every poller of the queue is woken so, and those of other files
- * find nothing new.  No lock held: an io_uring read of this file that the
- * wake-up retries takes rf->lock only by mutex_trylock().
+ * rq_poll() again; the pollers of other files are not disturbed.  No
+ * lock held: an io_uring read of this file that the wake-up retries takes
+ * rf->lock only by mutex_trylock().
  */
 static void rq_file_changed(struct rq_file *rf)
 {
-	struct rq_queue *q = &rf->dev->q;
-
 	if (wq_has_sleeper(&rf->pollq))
 		__wake_up(&rf->pollq, TASK_INTERRUPTIBLE, 0, NULL);
-	if (READ_ONCE(rf->polled_packet) && wq_has_sleeper(&q->pollq))
-		__wake_up(&q->pollq, TASK_INTERRUPTIBLE, 0, NULL);
 }
 
 /* Wait while another stream reader of this open file waits on the queue */
@@ -442,18 +435,13 @@ static __poll_t rq_poll(struct file *file, poll_table *wait)
 	poll_wait(file, &q->pollq, wait);
 	/*
 	 * A stream-mode file's answer also depends on the file itself: wait
-	 * on its own queue too.  In packet mode it does not, and a second
-	 * wait queue would cost every io_uring poll of the file an entry of
-	 * its own; if the file becomes a stream one while we wait, its
-	 * changes are told on q->pollq (rq_file_changed()).
+	 * on its own queue too, whatever the mode now (it may change while
+	 * we wait, and epoll registers only once).
 	 */
-	if (!(READ_ONCE(rf->flags) & RUSTQUEUE_F_PACKET))
-		poll_wait(file, &rf->pollq, wait);
-	else if (!READ_ONCE(rf->polled_packet))
-		WRITE_ONCE(rf->polled_packet, true);
+	poll_wait(file, &rf->pollq, wait);
 	/*
-	 * Our entries (and polled_packet) are seen by a waker before we
-	 * read the state it changed, the mode too: pairs with
+	 * Our entries are seen by a waker before we read the state it
+	 * changed, the mode too: pairs with
 	 * wq_has_sleeper() in queue.c's rq_wake_up() and in
 	 * rq_file_changed() (poll_wait() has no barrier of its own on older
 	 * kernels).

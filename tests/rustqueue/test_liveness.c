@@ -964,6 +964,35 @@ static void test_stream_open_pollers(void)
 	close(ctl);
 }
 
+/*
+ * An opener of the queue, even read-only, toggling its own file's mode
+ * must not wake the pollers of other files: an edge-triggered epoll of
+ * another file, whose EPOLLOUT holds all along, sees no new edge.
+ */
+static void test_mode_toggles_stay_own(void)
+{
+	int b = rq_open_mode(DEV, O_RDWR, RUSTQUEUE_F_PACKET);
+	int a = rq_open_mode(DEV, O_RDONLY, RUSTQUEUE_F_PACKET);
+	struct epoll_event ev = { .events = EPOLLOUT | EPOLLET }, out;
+	struct pollfd p = { .fd = a, .events = POLLIN };
+	unsigned int flags, i, bad = 0;
+	int ep = epoll_create1(0);
+
+	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, b, &ev))
+		bail_out("epoll: %s", strerror(errno));
+	is_int(epoll_wait(ep, &out, 1, 0), 1, "edge-triggered epoll of a file with room: one EPOLLOUT edge");
+	poll(&p, 1, 0);		/* a has been polled in packet mode */
+	for (i = 0; i < 200; i++) {
+		flags = i % 2 ? RUSTQUEUE_F_PACKET : 0;
+		bad += !!ioctl(a, RUSTQUEUE_IOC_SET_FLAGS, &flags);
+	}
+	is_int(bad, 0, "a read-only opener toggles its file's mode 200 times");
+	is_int(epoll_wait(ep, &out, 1, 0), 0, "... and the other file's epoll sees no new edge");
+	close(ep);
+	close(a);
+	close(b);
+}
+
 static void test_mixed_waiters(void)
 {
 	static const enum kind readers_io[] = { PS, PL, SR, SS, IO };
@@ -994,6 +1023,7 @@ int main(int argc, char **argv)
 		test_epollexclusive(false);
 		test_epollexclusive(true);
 		test_stream_open_pollers();
+		test_mode_toggles_stay_own();
 	}
 	if (strcmp(only, "findings"))
 		test_mixed_waiters();
