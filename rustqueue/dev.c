@@ -20,15 +20,21 @@
  * Locking
  *
  * rf->lock, a mutex, protects an open file's mode and the stream-mode
- * message it holds.  It is never held across a wait: a stream reader
- * that finds nothing drops it before it sleeps, so FIONREAD, SET_FLAGS
- * and GET_FLAGS never wait for a message; only a stream read's copy to
- * user memory happens under it.  Lock order: rf->lock, then the queue's
- * q->lock (taken inside the queue's functions).
+ * message it holds.  It is never held across a wait, a user copy
+ * included (a page fault can wait for ever on userfaultfd or FUSE): a
+ * stream reader that finds nothing drops it before it sleeps, and copies
+ * its message out without it, so FIONREAD, SET_FLAGS and GET_FLAGS never
+ * wait for a message or for another thread's copy.  rf->read_lock, taken
+ * first, gives the open file's stream readers their turn at the message:
+ * a holder alone moves its position or frees it, so the copy needs no
+ * other lock; it is dropped before any sleep but a page fault's.  Lock
+ * order: rf->read_lock, rf->lock, then the queue's q->lock (taken inside
+ * the queue's functions).
  *
  * A read decides its mode under rf->lock, where SET_FLAGS changes it: a
  * stream read takes its message with the lock held and the mode checked,
- * so no message is ever taken as a stream read by a packet-mode file.
+ * so no message is ever taken as a stream read by a packet-mode file,
+ * and SET_FLAGS(PACKET) refuses while a taken message is held.
  *
  * Stream readers of one open file share its message.  While one of them
  * waits for a message on the queue (rf->waiting), the others wait their
@@ -37,7 +43,7 @@
  * proceeds.  Sleepers follow queue.c's pass-on rule.
  *
  * A read or write with IOCB_NOWAIT (RWF_NOWAIT, io_uring) never sleeps:
- * not to wait, not for rf->lock (mutex_trylock()), not to reclaim memory
+ * not to wait, not for a mutex (mutex_trylock()), not to reclaim memory
  * (RQ_GFP_NOWAIT).  It fails with EAGAIN instead, having changed nothing;
  * io_uring then waits for poll to say the queue can make progress.
  */
@@ -122,6 +128,7 @@ struct rq_dev {
 /* Per open file */
 struct rq_file {
 	struct rq_dev *dev;
+	struct mutex read_lock;		/* a stream read's turn: see Locking */
 	struct mutex lock;		/* see Locking; protects the rest */
 	unsigned int flags;		/* RUSTQUEUE_F_*; also read locklessly */
 	struct rq_msg *msg;		/* stream mode: the message we took */
@@ -276,50 +283,61 @@ static ssize_t rq_read_packet(struct kiocb *iocb, struct rq_file *rf,
 
 /*
  * Stream mode (the seed's), rf->lock held: the first read of an open file
- * takes the head message for it; reads stream it by position, then
- * end-of-file.  -EAGAIN if there is nothing to take, or another reader of
- * this open file is waiting for a message (and will take it for both).
+ * takes the head message for it; later reads stream it by position, then
+ * end-of-file.  Returns the message to read from, NULL at end-of-file, or
+ * ERR_PTR(-EAGAIN) if there is nothing to take or another reader of this
+ * open file is waiting for a message (and will take it for both).
  */
-static ssize_t rq_read_stream_locked(struct rq_file *rf, struct iov_iter *to,
-				     bool *changed)
+static struct rq_msg *rq_stream_msg_locked(struct rq_file *rf, bool *changed)
 {
 	struct rq_dev *dev = rf->dev;
 	struct rq_msg *msg = rf->msg;
-	size_t n, copied;
-	ssize_t ret;
+	unsigned int left;
 
-	if (!msg && !rf->done) {
-		unsigned int left;
+	if (msg || rf->done)
+		return msg;
+	if (READ_ONCE(rf->waiting))
+		return ERR_PTR(-EAGAIN);
+	msg = rq_take(&dev->q, SIZE_MAX);
+	if (IS_ERR(msg))
+		return msg;
+	left = rq_release(&dev->q, msg, false);
+	WRITE_ONCE(rf->msg, msg);
+	rf->pos = 0;
+	*changed = true;
+	rq_log(dev, "dequeued (%u remaining)\n", left);
+	return msg;
+}
 
-		if (rf->waiting)
-			return -EAGAIN;
-		msg = rq_take(&dev->q, SIZE_MAX);
-		if (IS_ERR(msg))
-			return PTR_ERR(msg);
-		left = rq_release(&dev->q, msg, false);
-		WRITE_ONCE(rf->msg, msg);
-		rf->pos = 0;
+/*
+ * Copy the next part of the open file's message, with rf->read_lock held
+ * but not rf->lock: a copy to user memory can wait for ever on a page
+ * fault (userfaultfd, FUSE), and rf->lock's other holders (FIONREAD,
+ * GET_FLAGS, SET_FLAGS) must not wait with it.  Only a holder of
+ * rf->read_lock moves rf->pos or frees the message, so neither changes
+ * under the copy.
+ */
+static ssize_t rq_stream_copy(struct rq_file *rf, struct rq_msg *msg,
+			      struct iov_iter *to, bool *changed)
+{
+	size_t n = min(iov_iter_count(to), msg->len - rf->pos);
+	size_t copied = copy_to_iter(msg->data + rf->pos, n, to);
+
+	if (n && !copied)
+		return -EFAULT;		/* the message stays with this open */
+	mutex_lock(&rf->lock);
+	rf->pos += copied;
+	if (rf->pos == msg->len) {
+		WRITE_ONCE(rf->done, true);
+		WRITE_ONCE(rf->msg, NULL);
 		*changed = true;
-		rq_log(dev, "dequeued (%u remaining)\n", left);
-	}
-	if (!msg)
-		return 0;
-
-	n = min(iov_iter_count(to), msg->len - rf->pos);
-	copied = copy_to_iter(msg->data + rf->pos, n, to);
-	ret = copied;
-	if (n && !copied) {
-		ret = -EFAULT;		/* the message stays with this open */
 	} else {
-		rf->pos += copied;
-		if (rf->pos == msg->len) {
-			WRITE_ONCE(rf->done, true);
-			WRITE_ONCE(rf->msg, NULL);
-			rq_msg_free(msg);
-			*changed = true;
-		}
+		msg = NULL;
 	}
-	return ret;
+	mutex_unlock(&rf->lock);
+	if (msg)
+		rq_msg_free(msg);
+	return copied;
 }
 
 /*
@@ -355,11 +373,34 @@ static int rq_wait_stream(struct rq_file *rf)
 {
 	int ret = rq_wait_readable(&rf->dev->q);
 
-	mutex_lock(&rf->lock);		/* held by no one for long: see Locking */
+	mutex_lock(&rf->lock);		/* never held across a wait: see Locking */
 	WRITE_ONCE(rf->waiting, false);
 	mutex_unlock(&rf->lock);
 	wake_up_interruptible_all(&rf->turn);
 	return ret;
+}
+
+/*
+ * A stream read's two locks: rf->read_lock, then rf->lock.  IOCB_NOWAIT
+ * never sleeps, not even for a moment on a contended mutex: EAGAIN, try
+ * again.  rf->lock is held by no one for long, so it is not worth a
+ * signal check.
+ */
+static int rq_lock_file(struct rq_file *rf, bool nowait)
+{
+	if (nowait) {
+		if (!mutex_trylock(&rf->read_lock))
+			return -EAGAIN;
+		if (!mutex_trylock(&rf->lock)) {
+			mutex_unlock(&rf->read_lock);
+			return -EAGAIN;
+		}
+		return 0;
+	}
+	if (mutex_lock_interruptible(&rf->read_lock))
+		return -ERESTARTSYS;
+	mutex_lock(&rf->lock);
+	return 0;
 }
 
 static ssize_t rq_read_stream(struct kiocb *iocb, struct rq_file *rf,
@@ -368,33 +409,32 @@ static ssize_t rq_read_stream(struct kiocb *iocb, struct rq_file *rf,
 	unsigned int flags = 0;
 	bool woken = false;
 	bool wait, first, changed;
+	struct rq_msg *msg;
 	ssize_t ret;
 
 	for (;;) {
-		/*
-		 * IOCB_NOWAIT: not even a short sleep on the lock.  Such a
-		 * call never waits, so this is its first and only round:
-		 * EAGAIN here is "try again", never the end-of-file below.
-		 */
-		if (iocb->ki_flags & IOCB_NOWAIT) {
-			if (!mutex_trylock(&rf->lock))
-				return -EAGAIN;
-		} else if (mutex_lock_interruptible(&rf->lock)) {
-			ret = -ERESTARTSYS;
+		ret = rq_lock_file(rf, iocb->ki_flags & IOCB_NOWAIT);
+		if (ret == -EAGAIN)	/* IOCB_NOWAIT: its first round */
+			return ret;
+		if (ret)
 			break;
-		}
 		flags = rf->flags;
 		if (flags & RUSTQUEUE_F_PACKET) {	/* changed meanwhile */
 			mutex_unlock(&rf->lock);
+			mutex_unlock(&rf->read_lock);
 			return rq_read_packet(iocb, rf, to, woken);
 		}
 		changed = false;
-		ret = rq_read_stream_locked(rf, to, &changed);
+		msg = rq_stream_msg_locked(rf, &changed);
+		ret = PTR_ERR_OR_ZERO(msg);
 		wait = ret == -EAGAIN && rq_may_wait(iocb, flags);
-		first = !rf->waiting;
+		first = !READ_ONCE(rf->waiting);
 		if (wait && first)
 			WRITE_ONCE(rf->waiting, true);
 		mutex_unlock(&rf->lock);
+		if (!IS_ERR_OR_NULL(msg))
+			ret = rq_stream_copy(rf, msg, to, &changed);
+		mutex_unlock(&rf->read_lock);
 		if (changed)
 			rq_file_changed(rf);
 
@@ -851,6 +891,7 @@ static int rq_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	rf->dev = dev;
 	rf->flags = READ_ONCE(blocking) ? RUSTQUEUE_F_BLOCK : 0;
+	mutex_init(&rf->read_lock);
 	mutex_init(&rf->lock);
 	init_waitqueue_head(&rf->turn);
 	init_waitqueue_head(&rf->pollq);
@@ -871,6 +912,7 @@ static int rq_release_file(struct inode *inode, struct file *file)
 	if (rf->msg)
 		rq_msg_free(rf->msg);
 	mutex_destroy(&rf->lock);
+	mutex_destroy(&rf->read_lock);
 	kfree(rf);
 	return 0;
 }

@@ -3,10 +3,14 @@
 #ifndef TESTS_RQTEST_H
 #define TESTS_RQTEST_H
 
+#include <poll.h>
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <linux/rustqueue.h>
+#include <linux/userfaultfd.h>
 
 #include "tap.h"
 #include "guest.h"
@@ -77,6 +81,62 @@ static inline void rq_catch_usr1(int restart)
 	sa.sa_handler = rq_on_signal;
 	sa.sa_flags = restart ? SA_RESTART : 0;
 	sigaction(SIGUSR1, &sa, NULL);
+}
+
+/*
+ * A page whose first touch, by the kernel too, waits until the returned
+ * userfaultfd resolves it (UFFDIO_ZEROPAGE): a copy to user memory
+ * stalled at will.  -1 with errno if the kernel has no userfaultfd for
+ * us; the page in *page.
+ */
+static inline int rq_stalling_page(char **page)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg;
+	long psz = sysconf(_SC_PAGESIZE);
+	int uffd, err;
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0)
+		return -1;
+	if (ioctl(uffd, UFFDIO_API, &api)) {
+		err = errno;
+		close(uffd);
+		errno = err;
+		return -1;
+	}
+	*page = mmap(NULL, psz, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (*page == MAP_FAILED)
+		bail_out("mmap: %s", strerror(errno));
+	memset(&reg, 0, sizeof(reg));
+	reg.range.start = (unsigned long)*page;
+	reg.range.len = psz;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
+		bail_out("UFFDIO_REGISTER: %s", strerror(errno));
+	return uffd;
+}
+
+/* Wait until a copy to the page faults (0), or give up after 10 s (-1). */
+static inline int rq_page_faulted(int uffd)
+{
+	struct pollfd pfd = { .fd = uffd, .events = POLLIN };
+
+	return poll(&pfd, 1, 10000) == 1 ? 0 : -1;
+}
+
+/* Let the stalled copy go on (into a zero page), then forget the page. */
+static inline void rq_release_page(int uffd, char *page)
+{
+	struct uffdio_zeropage zp;
+
+	memset(&zp, 0, sizeof(zp));
+	zp.range.start = (unsigned long)page;
+	zp.range.len = sysconf(_SC_PAGESIZE);
+	if (ioctl(uffd, UFFDIO_ZEROPAGE, &zp))
+		bail_out("UFFDIO_ZEROPAGE: %s", strerror(errno));
+	close(uffd);
 }
 
 #endif /* TESTS_RQTEST_H */

@@ -5,7 +5,8 @@
  * First the defects issue 13 reported, each replayed as reported:
  *   13.1  a lost wake-up (a woken packet reader too small for the message
  *         left without passing the wake-up on);
- *   13.2  ioctls stuck behind a stream reader sleeping with rf->lock held;
+ *   13.2  ioctls stuck behind a stream reader sleeping with rf->lock held,
+ *         or copying its message into a page that faults for ever;
  *   13.3  a mode change racing a read (a half-read message in packet mode).
  *
  * Then the method: on one queue, waiters of several kinds (packet readers
@@ -27,6 +28,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/wait.h>
 
 #include "rqtest.h"
 
@@ -274,6 +276,103 @@ static void test_13_2_ioctls_beside_sleeping_reader(void)
 	pthread_join(io.thread, NULL);
 	close(f);
 	close(ctl);
+}
+
+/*
+ * 13.2's rule, no lock across an indefinite wait, for a wait that is not
+ * ours: a stream read's copy to user memory stalled on a page fault
+ * (userfaultfd here; FUSE likewise) for as long as the page's owner
+ * likes.  The ioctls on that open file must not wait for it, nor poll;
+ * another read of the same open file waits its turn, killably.
+ */
+struct stalled_read {
+	int fd;
+	char *page;
+	ssize_t ret;
+};
+
+static void *stalled_read_main(void *arg)
+{
+	struct stalled_read *st = arg;
+
+	st->ret = read(st->fd, st->page, 100);
+	return NULL;
+}
+
+static void test_13_2_ioctls_beside_stalled_copy(void)
+{
+	struct stalled_read st = { 0 };
+	struct waiter io, sp;
+	struct pollfd p;
+	pthread_t t;
+	char buf[8];
+	long t0;
+	pid_t pid;
+	int uffd, n = -1, status = 0;
+	bool prompt;
+
+	uffd = rq_stalling_page(&st.page);
+	if (uffd < 0) {
+		skip(strerror(errno), "13.2 beside a read stalled in its copy");
+		return;
+	}
+	st.fd = rq_open_mode(DEV, O_RDWR, RUSTQUEUE_F_BLOCK);
+	if (write(st.fd, "stalled copy", 12) != 12)
+		bail_out("write: %s", strerror(errno));
+	pthread_create(&t, NULL, stalled_read_main, &st);
+	if (rq_page_faulted(uffd))
+		bail_out("the reader's copy did not fault");
+
+	init_waiter(&io, IO, st.fd);
+	place(&io, -1, 0, 0);
+	prompt = ok(wait_done(&io, BOUND_MS) && io.ret == 0,
+		    "13.2 beside a read stalled in its copy: FIONREAD, GET_FLAGS, SET_FLAGS on its open file return at once");
+	if (!prompt) {
+		diag("  after %d ms they %s", BOUND_MS,
+		     is_done(&io) ? "failed" : "still wait (for the copy)");
+		pthread_kill(io.thread, SIGUSR1);
+	}
+	pthread_join(io.thread, NULL);
+	init_waiter(&sp, SP, st.fd);
+	place(&sp, -1, 0, 0);
+	if (!ok(wait_done(&sp, BOUND_MS) && sp.ret == -1 && sp.err == EBUSY,
+		"13.2: ... SET_FLAGS(PACKET) fails at once with EBUSY (the message is half-read)"))
+		pthread_kill(sp.thread, SIGUSR1);
+	pthread_join(sp.thread, NULL);
+	/* (without the fix, a plain FIONREAD here would wait for ever) */
+	if (prompt && !ioctl(st.fd, FIONREAD, &n))
+		is_int(n, 12, "13.2: ... and FIONREAD counts the whole message still to read");
+	else
+		ok(0, "13.2: ... and FIONREAD counts the whole message still to read");
+	p = (struct pollfd){ .fd = st.fd, .events = POLLIN };
+	is_int(poll(&p, 1, BOUND_MS), 1, "13.2: ... poll says POLLIN at once");
+
+	/* another reader of that open file, in a process of its own */
+	pid = fork();
+	if (!pid) {
+		alarm(60);
+		_exit(read(st.fd, buf, sizeof(buf)) < 0 ? 2 : 3);
+	}
+	sleep_ms(200);
+	ok(waitpid(pid, &status, WNOHANG) == 0,
+	   "13.2: ... a second read of the open file waits its turn");
+	kill(pid, SIGKILL);
+	t0 = now_ms();
+	while (waitpid(pid, &status, WNOHANG) == 0 && now_ms() - t0 < BOUND_MS)
+		sleep_ms(1);
+	ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+	   "13.2: ... and SIGKILL ends it at once");
+	if (!WIFSIGNALED(status) && !WIFEXITED(status))
+		waitpid(pid, &status, 0);
+
+	rq_release_page(uffd, st.page);
+	pthread_join(t, NULL);
+	ok(st.ret == 12 && !memcmp(st.page, "stalled copy", 12),
+	   "13.2: the stalled read then completes with the message");
+	is_int(read(st.fd, buf, sizeof(buf)), 0,
+	       "13.2: ... and its open file reads end-of-file");
+	close(st.fd);
+	munmap(st.page, sysconf(_SC_PAGESIZE));
 }
 
 /* ---- 13.3: a read decides its mode where SET_FLAGS changes it ---------- */
@@ -1019,6 +1118,7 @@ int main(int argc, char **argv)
 	if (strcmp(only, "orders")) {
 		test_13_1_lost_wakeup();
 		test_13_2_ioctls_beside_sleeping_reader();
+		test_13_2_ioctls_beside_stalled_copy();
 		test_13_3_mode_change_race();
 		test_epollexclusive(false);
 		test_epollexclusive(true);

@@ -19,7 +19,6 @@
 #include <signal.h>
 #include <dirent.h>
 #include <sys/uio.h>
-#include <linux/userfaultfd.h>
 
 #include "rqtest.h"
 
@@ -217,9 +216,9 @@ static void test_rwf_nowait(void)
 }
 
 /*
- * A stream read of one thread holds its open file's mutex across its
+ * A stream read of one thread has its open file's turn to read during its
  * copy to user memory; with that copy stalled (userfaultfd), an
- * RWF_NOWAIT read of the same open file must not wait for the mutex.
+ * RWF_NOWAIT read of the same open file must not wait for its turn.
  */
 struct stalled {
 	int fd;
@@ -237,57 +236,36 @@ static void *stalled_reader(void *arg)
 
 static void test_rwf_nowait_locked(void)
 {
-	long psz = sysconf(_SC_PAGESIZE);
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg = { 0 };
-	struct uffdio_zeropage zp = { 0 };
 	struct stalled st = { 0 };
-	struct pollfd pfd;
 	pthread_t t;
 	char buf[64];
 	int uffd;
 	ssize_t ret;
 
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
-	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api)) {
-		skip(strerror(errno), "RWF_NOWAIT read beside a read holding the open file's mutex");
-		if (uffd >= 0)
-			close(uffd);
+	uffd = rq_stalling_page(&st.page);
+	if (uffd < 0) {
+		skip(strerror(errno), "RWF_NOWAIT read beside a read stalled in its copy");
 		return;
 	}
-	st.page = mmap(NULL, psz, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (st.page == MAP_FAILED)
-		bail_out("mmap: %s", strerror(errno));
-	reg.range.start = (unsigned long)st.page;
-	reg.range.len = psz;
-	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
-		bail_out("UFFDIO_REGISTER: %s", strerror(errno));
-
 	mod_reload_or_bail(MOD, "verbose=0");
 	st.fd = rq_open_mode(DEV, O_RDWR, 0);
-	if (write(st.fd, "held under the mutex", 20) != 20)
+	if (write(st.fd, "held by the reader", 18) != 18)
 		bail_out("write: %s", strerror(errno));
 	pthread_create(&t, NULL, stalled_reader, &st);
-	pfd = (struct pollfd){ .fd = uffd, .events = POLLIN };
-	if (poll(&pfd, 1, 10000) != 1)
+	if (rq_page_faulted(uffd))
 		bail_out("the reader's copy did not fault");
 	ret = nowait_read(st.fd, buf, sizeof(buf));
 	if (!is_errno(ret, EAGAIN,
-		      "RWF_NOWAIT stream read while another read of the open file holds its mutex: EAGAIN"))
-		diag("(a read that waited for the mutex: EINTR after 10 s)");
-	zp.range = reg.range;
-	if (ioctl(uffd, UFFDIO_ZEROPAGE, &zp))
-		bail_out("UFFDIO_ZEROPAGE: %s", strerror(errno));
+		      "RWF_NOWAIT stream read while another read of the open file copies: EAGAIN"))
+		diag("(a read that waited for its turn: EINTR after 10 s)");
+	rq_release_page(uffd, st.page);
 	pthread_join(t, NULL);
-	ok(st.ret == 20 && !memcmp(st.page, "held under the mutex", 20),
+	ok(st.ret == 18 && !memcmp(st.page, "held by the reader", 18),
 	   "... and the stalled read completes with the message");
 	is_int(nowait_read(st.fd, buf, sizeof(buf)), 0,
 	       "... after which the open file reads end-of-file");
 	close(st.fd);
-	munmap(st.page, psz);
-	close(uffd);
+	munmap(st.page, sysconf(_SC_PAGESIZE));
 	mod_unload_or_bail(MOD);
 }
 
