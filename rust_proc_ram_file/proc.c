@@ -372,7 +372,7 @@ static void __exit rpf_exit(void)
 module_init(rpf_init);
 module_exit(rpf_exit);
 
-MODULE_DESCRIPTION("rust_proc_ram_file - /proc/rust-proc-file, a regular file in RAM");
+MODULE_DESCRIPTION("Rust proc ram file example");
 MODULE_AUTHOR("rustmods developers");
 MODULE_LICENSE("GPL");
 MODULE_VERSION(RPF_VERSION);

@@ -439,7 +439,7 @@ static void __exit re_exit(void)
 module_init(re_init);
 module_exit(re_exit);
 
-MODULE_DESCRIPTION("rustecho - a character device that echoes data back");
+MODULE_DESCRIPTION("rustecho — a character device that echoes data back");
 MODULE_AUTHOR("rustmods developers");
 MODULE_LICENSE("GPL");
 MODULE_VERSION(RE_VERSION);

@@ -23,6 +23,9 @@ fi
 # descriptions as the seeds write them (issue 14 item 6)
 declare -A seed_description=(
 	[rustqueue]="rustqueue — a bounded FIFO message queue"	# seed 002
+	[rust_proc_ram_file]="Rust proc ram file example"		# seed 003
+	# seed 004 (its page shows the em dash mis-encoded)
+	[rustecho]="rustecho — a character device that echoes data back"
 )
 
 for d in */Kbuild; do
