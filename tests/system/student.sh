@@ -129,7 +129,7 @@ section "Kernel log" | grep -q '\] rustecho: wrote 22 bytes$' &&
 	section "Kernel log" | grep -q '\] rustecho: read 22 bytes$'
 ok $? "seed 004: Kernel log: wrote 22 bytes, read 22 bytes"
 section "Unloading module" | grep -q '\] rustecho: module unloaded$'
-ok $? "seed 004: Unloading module: rustecho: module unloaded"
+ok $? "seed 004: Unloading module: rustecho: module unloaded (our line: the seed's Rust module logs none; rustecho/README.md)"
 is "$(section "Verifying cleanup")" "ls: cannot access '/dev/rustecho': No such file or directory
 /dev/rustecho removed — clean.
 Module not in lsmod — clean." "seed 004: Verifying cleanup"
@@ -181,7 +181,8 @@ ok $(( $? == 0 )) "make uninstall: modprobe finds no rust_proc_ram_file"
 # --- the packages -----------------------------------------------------------
 cd ~/packages || exit 1
 debs=$(ls ./rustmods-dkms_*_all.deb ./rustmods-tools_*.deb)
-out=$(sudo apt-get install -y $debs 2>&1)
+# apt, as a user types it (its "no stable CLI" warning goes to stderr)
+out=$(sudo apt install -y $debs 2>&1)
 st=$?
 ok $st "sudo apt install ./rustmods-dkms_*.deb ./rustmods-tools_*.deb"
 [ $st = 0 ] || echo "$out" | tail -n 30 | sed 's/^/#   /'
@@ -189,6 +190,8 @@ took "seed 003, uninstalls; apt install of the packages (DKMS builds)"
 ver=$(dpkg-query -W -f '${Version}' rustmods-dkms)
 sudo dkms status | grep -q "^rustmods/$ver, $rel, x86_64: installed"
 ok $? "dkms status: rustmods/$ver built and installed for $rel"
+[ -f /etc/modprobe.d/rustmods.conf ] && [ -f /lib/udev/rules.d/99-rustmods.rules ]
+ok $? "apt install: /etc/modprobe.d/rustmods.conf and the udev rules in place"
 sudo modprobe rustqueue
 ok $? "sudo modprobe rustqueue (the DKMS-built module)"
 sudo modinfo -n rustqueue | grep -q "/lib/modules/$rel/updates/dkms/rustqueue\.ko"
@@ -222,13 +225,13 @@ ok $? "sudo modprobe -r mydevice"
 sudo modprobe -r rustqueue
 files=$(dpkg -L rustmods-dkms rustmods-tools | sort -u)
 sudo gpasswd -d student rustmods > /dev/null
-out=$(sudo apt-get remove -y rustmods-dkms rustmods-tools 2>&1)
+out=$(sudo apt remove -y rustmods-dkms rustmods-tools 2>&1)
 ok $? "sudo apt remove rustmods-dkms rustmods-tools"
 left=$(find "/lib/modules/$rel" /var/lib/dkms -name 'rustqueue*' -o -name 'rustmods*')
 is "$left" "" "apt remove: DKMS's modules and tree are gone"
 sudo modprobe -n rustqueue 2>/dev/null
 ok $(( $? == 0 )) "apt remove: modprobe finds no rustqueue"
-out=$(sudo apt-get purge -y rustmods-dkms rustmods-tools 2>&1)
+out=$(sudo apt purge -y rustmods-dkms rustmods-tools 2>&1)
 ok $? "sudo apt purge rustmods-dkms rustmods-tools"
 left=$(while read -r f; do
 	[ -e "$f" ] && [ ! -d "$f" ] && echo "$f"
