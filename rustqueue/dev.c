@@ -19,17 +19,19 @@
  *
  * Locking
  *
- * rf->lock, a mutex, protects an open file's mode and the stream-mode
- * message it holds.  It is never held across a wait, a user copy
- * included (a page fault can wait for ever on userfaultfd or FUSE): a
- * stream reader that finds nothing drops it before it sleeps, and copies
- * its message out without it, so FIONREAD, SET_FLAGS and GET_FLAGS never
- * wait for a message or for another thread's copy.  rf->read_lock, taken
- * first, gives the open file's stream readers their turn at the message:
- * a holder alone moves its position or frees it, so the copy needs no
- * other lock; it is dropped before any sleep but a page fault's.  Lock
- * order: rf->read_lock, rf->lock, then the queue's q->lock (taken inside
- * the queue's functions).
+ * rf->lock, a spinlock, protects an open file's mode and the stream-mode
+ * message it holds.  Nothing under it sleeps, and no user copy happens
+ * under it (a page fault can wait for ever on userfaultfd or FUSE): a
+ * stream read takes its message under it and copies the message out
+ * without it, so FIONREAD, SET_FLAGS and GET_FLAGS never wait for a
+ * message or for another thread's copy, and an IOCB_NOWAIT read never
+ * sleeps on it.  rf->read_lock, a mutex taken first, gives the open
+ * file's stream readers their turn at the message, one at a time: its
+ * holder alone moves the message's position or frees it, so the copy
+ * needs no other lock.  It is held across no wait but the copy's page
+ * faults (a reader behind a stalled copy waits for it, interruptibly, as
+ * with a pipe).  Lock order: rf->read_lock, rf->lock, then the queue's
+ * q->lock (taken inside the queue's functions).
  *
  * A read decides its mode under rf->lock, where SET_FLAGS changes it: a
  * stream read takes its message with the lock held and the mode checked,
@@ -43,7 +45,8 @@
  * proceeds.  Sleepers follow queue.c's pass-on rule.
  *
  * A read or write with IOCB_NOWAIT (RWF_NOWAIT, io_uring) never sleeps:
- * not to wait, not for a mutex (mutex_trylock()), not to reclaim memory
+ * not to wait, not for another read's turn (mutex_trylock()), not to
+ * reclaim memory
  * (RQ_GFP_NOWAIT).  It fails with EAGAIN instead, having changed nothing;
  * io_uring then waits for poll to say the queue can make progress.
  */
@@ -60,6 +63,7 @@
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
+#include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/uio.h>
 #include <asm/ioctls.h>
@@ -129,7 +133,7 @@ struct rq_dev {
 struct rq_file {
 	struct rq_dev *dev;
 	struct mutex read_lock;		/* a stream read's turn: see Locking */
-	struct mutex lock;		/* see Locking; protects the rest */
+	spinlock_t lock;		/* see Locking; protects the rest */
 	unsigned int flags;		/* RUSTQUEUE_F_*; also read locklessly */
 	struct rq_msg *msg;		/* stream mode: the message we took */
 	size_t pos;			/* how much of it has been read */
@@ -143,16 +147,32 @@ static struct rq_dev *rq_devs;
 static unsigned int rq_ndevs;
 static bool rq_live;		/* the load can no longer fail: opens work */
 
+static __printf(2, 3) void rq_log_named(const char *name, const char *fmt,
+					  ...)
+{
+	struct va_format vaf = { .fmt = fmt };
+	va_list args;
+
+	va_start(args, fmt);
+	vaf.va = &args;
+	pr_info("%s: %pV", name, &vaf);
+	va_end(args);
+}
+
 /*
  * Per-message log lines, worded as the seed words them; with several
- * queues they name the queue.
+ * queues they name the queue.  With one, the line is the format alone:
+ * no conversions for an empty name, which printk would make twice (once
+ * to size the record): 1,400 instructions per message of the seeds' path.
  */
-#define rq_log(dev, fmt, ...)						\
+#define rq_log(dev, ...)						\
 	do {								\
-		if (READ_ONCE(verbose))					\
-			pr_info("%s%s" fmt,				\
-				rq_ndevs > 1 ? (dev)->name : "",	\
-				rq_ndevs > 1 ? ": " : "", ##__VA_ARGS__); \
+		if (!READ_ONCE(verbose))				\
+			break;						\
+		if (rq_ndevs > 1)					\
+			rq_log_named((dev)->name, __VA_ARGS__);		\
+		else							\
+			pr_info(__VA_ARGS__);				\
 	} while (0)
 
 static int rq_set_capacity(struct rq_dev *dev, unsigned int capacity)
@@ -283,29 +303,27 @@ static ssize_t rq_read_packet(struct kiocb *iocb, struct rq_file *rf,
 
 /*
  * Stream mode (the seed's), rf->lock held: the first read of an open file
- * takes the head message for it; later reads stream it by position, then
- * end-of-file.  Returns the message to read from, NULL at end-of-file, or
- * ERR_PTR(-EAGAIN) if there is nothing to take or another reader of this
- * open file is waiting for a message (and will take it for both).
+ * takes the head message for it (and says how many are left in *left);
+ * later reads stream it by position, then end-of-file.  Returns the
+ * message to read from, NULL at end-of-file, or ERR_PTR(-EAGAIN) if there
+ * is nothing to take or another reader of this open file is waiting for a
+ * message (and will take it for both).
  */
-static struct rq_msg *rq_stream_msg_locked(struct rq_file *rf, bool *changed)
+static struct rq_msg *rq_stream_msg_locked(struct rq_file *rf, int *left)
 {
-	struct rq_dev *dev = rf->dev;
+	struct rq_queue *q = &rf->dev->q;
 	struct rq_msg *msg = rf->msg;
-	unsigned int left;
 
 	if (msg || rf->done)
 		return msg;
 	if (READ_ONCE(rf->waiting))
 		return ERR_PTR(-EAGAIN);
-	msg = rq_take(&dev->q, SIZE_MAX);
+	msg = rq_take(q, SIZE_MAX);
 	if (IS_ERR(msg))
 		return msg;
-	left = rq_release(&dev->q, msg, false);
+	*left = rq_release(q, msg, false);
 	WRITE_ONCE(rf->msg, msg);
 	rf->pos = 0;
-	*changed = true;
-	rq_log(dev, "dequeued (%u remaining)\n", left);
 	return msg;
 }
 
@@ -325,7 +343,7 @@ static ssize_t rq_stream_copy(struct rq_file *rf, struct rq_msg *msg,
 
 	if (n && !copied)
 		return -EFAULT;		/* the message stays with this open */
-	mutex_lock(&rf->lock);
+	spin_lock(&rf->lock);
 	rf->pos += copied;
 	if (rf->pos == msg->len) {
 		WRITE_ONCE(rf->done, true);
@@ -334,7 +352,7 @@ static ssize_t rq_stream_copy(struct rq_file *rf, struct rq_msg *msg,
 	} else {
 		msg = NULL;
 	}
-	mutex_unlock(&rf->lock);
+	spin_unlock(&rf->lock);
 	if (msg)
 		rq_msg_free(msg);
 	return copied;
@@ -347,7 +365,7 @@ static ssize_t rq_stream_copy(struct rq_file *rf, struct rq_msg *msg,
  * all of them, EPOLLEXCLUSIVE or not, with no key, so that each asks
  * rq_poll() again; the pollers of other files are not disturbed.  No
  * lock held: an io_uring read of this file that the wake-up retries takes
- * rf->lock only by mutex_trylock().
+ * the locks this one may hold.
  */
 static void rq_file_changed(struct rq_file *rf)
 {
@@ -373,34 +391,22 @@ static int rq_wait_stream(struct rq_file *rf)
 {
 	int ret = rq_wait_readable(&rf->dev->q);
 
-	mutex_lock(&rf->lock);		/* never held across a wait: see Locking */
+	spin_lock(&rf->lock);
 	WRITE_ONCE(rf->waiting, false);
-	mutex_unlock(&rf->lock);
+	spin_unlock(&rf->lock);
 	wake_up_interruptible_all(&rf->turn);
 	return ret;
 }
 
 /*
- * A stream read's two locks: rf->read_lock, then rf->lock.  IOCB_NOWAIT
- * never sleeps, not even for a moment on a contended mutex: EAGAIN, try
- * again.  rf->lock is held by no one for long, so it is not worth a
- * signal check.
+ * A stream read's turn at its open file's message.  IOCB_NOWAIT never
+ * sleeps, not even for a moment on a contended mutex: EAGAIN, try again.
  */
-static int rq_lock_file(struct rq_file *rf, bool nowait)
+static int rq_read_turn(struct rq_file *rf, bool nowait)
 {
-	if (nowait) {
-		if (!mutex_trylock(&rf->read_lock))
-			return -EAGAIN;
-		if (!mutex_trylock(&rf->lock)) {
-			mutex_unlock(&rf->read_lock);
-			return -EAGAIN;
-		}
-		return 0;
-	}
-	if (mutex_lock_interruptible(&rf->read_lock))
-		return -ERESTARTSYS;
-	mutex_lock(&rf->lock);
-	return 0;
+	if (nowait)
+		return mutex_trylock(&rf->read_lock) ? 0 : -EAGAIN;
+	return mutex_lock_interruptible(&rf->read_lock) ? -ERESTARTSYS : 0;
 }
 
 static ssize_t rq_read_stream(struct kiocb *iocb, struct rq_file *rf,
@@ -410,28 +416,33 @@ static ssize_t rq_read_stream(struct kiocb *iocb, struct rq_file *rf,
 	bool woken = false;
 	bool wait, first, changed;
 	struct rq_msg *msg;
+	int left;
 	ssize_t ret;
 
 	for (;;) {
-		ret = rq_lock_file(rf, iocb->ki_flags & IOCB_NOWAIT);
+		ret = rq_read_turn(rf, iocb->ki_flags & IOCB_NOWAIT);
 		if (ret == -EAGAIN)	/* IOCB_NOWAIT: its first round */
 			return ret;
 		if (ret)
 			break;
+		spin_lock(&rf->lock);
 		flags = rf->flags;
 		if (flags & RUSTQUEUE_F_PACKET) {	/* changed meanwhile */
-			mutex_unlock(&rf->lock);
+			spin_unlock(&rf->lock);
 			mutex_unlock(&rf->read_lock);
 			return rq_read_packet(iocb, rf, to, woken);
 		}
-		changed = false;
-		msg = rq_stream_msg_locked(rf, &changed);
+		left = -1;
+		msg = rq_stream_msg_locked(rf, &left);
 		ret = PTR_ERR_OR_ZERO(msg);
 		wait = ret == -EAGAIN && rq_may_wait(iocb, flags);
 		first = !READ_ONCE(rf->waiting);
 		if (wait && first)
 			WRITE_ONCE(rf->waiting, true);
-		mutex_unlock(&rf->lock);
+		spin_unlock(&rf->lock);
+		changed = left >= 0;
+		if (changed)
+			rq_log(rf->dev, "dequeued (%d remaining)\n", left);
 		if (!IS_ERR_OR_NULL(msg))
 			ret = rq_stream_copy(rf, msg, to, &changed);
 		mutex_unlock(&rf->read_lock);
@@ -505,13 +516,12 @@ static int rq_next_size(struct rq_file *rf, int __user *argp)
 {
 	size_t n;
 
-	if (mutex_lock_interruptible(&rf->lock))
-		return -ERESTARTSYS;
+	spin_lock(&rf->lock);
 	if (!(rf->flags & RUSTQUEUE_F_PACKET) && (rf->msg || rf->done))
 		n = rf->msg ? rf->msg->len - rf->pos : 0;
 	else
 		n = rq_head_len(&rf->dev->q);
-	mutex_unlock(&rf->lock);
+	spin_unlock(&rf->lock);
 	/* at most RUSTQUEUE_LIMIT_MAX_MSG_SIZE */
 	return put_user(n, argp);
 }
@@ -524,8 +534,7 @@ static int rq_set_flags(struct rq_file *rf, u32 flags)
 
 	if (flags & ~RUSTQUEUE_F_ALL)
 		return -EINVAL;
-	if (mutex_lock_interruptible(&rf->lock))
-		return -ERESTARTSYS;
+	spin_lock(&rf->lock);
 	/* a half-read stream message would be stranded by packet mode */
 	if (packet && rf->msg) {
 		ret = -EBUSY;
@@ -533,7 +542,7 @@ static int rq_set_flags(struct rq_file *rf, u32 flags)
 		moved = (rf->flags ^ flags) & RUSTQUEUE_F_PACKET;
 		WRITE_ONCE(rf->flags, flags);
 	}
-	mutex_unlock(&rf->lock);
+	spin_unlock(&rf->lock);
 	/* readers waiting their turn for stream mode read packets now */
 	if (!ret && packet)
 		wake_up_interruptible_all(&rf->turn);
@@ -892,7 +901,7 @@ static int rq_open(struct inode *inode, struct file *file)
 	rf->dev = dev;
 	rf->flags = READ_ONCE(blocking) ? RUSTQUEUE_F_BLOCK : 0;
 	mutex_init(&rf->read_lock);
-	mutex_init(&rf->lock);
+	spin_lock_init(&rf->lock);
 	init_waitqueue_head(&rf->turn);
 	init_waitqueue_head(&rf->pollq);
 	file->private_data = rf;
@@ -911,7 +920,6 @@ static int rq_release_file(struct inode *inode, struct file *file)
 
 	if (rf->msg)
 		rq_msg_free(rf->msg);
-	mutex_destroy(&rf->lock);
 	mutex_destroy(&rf->read_lock);
 	kfree(rf);
 	return 0;

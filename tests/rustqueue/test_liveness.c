@@ -64,6 +64,17 @@ static long blocked_in(pid_t tid)
 	return strtol(buf, NULL, 10);
 }
 
+/* The same for process PID, which is asleep, not running, if >= 0. */
+static long proc_blocked_in(pid_t pid)
+{
+	char path[64], buf[256];
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	if (read_file(path, buf, sizeof(buf)) <= 0 || !isdigit(buf[0]))
+		return -1;
+	return strtol(buf, NULL, 10);
+}
+
 static void on_signal(int sig)
 {
 	(void)sig;
@@ -308,8 +319,8 @@ static void test_13_2_ioctls_beside_stalled_copy(void)
 	char buf[8];
 	long t0;
 	pid_t pid;
-	int uffd, n = -1, status = 0;
-	bool prompt;
+	int uffd, n = -1, status = -1;
+	bool prompt, reaped;
 
 	uffd = rq_stalling_page(&st.page);
 	if (uffd < 0) {
@@ -344,6 +355,7 @@ static void test_13_2_ioctls_beside_stalled_copy(void)
 		is_int(n, 12, "13.2: ... and FIONREAD counts the whole message still to read");
 	else
 		ok(0, "13.2: ... and FIONREAD counts the whole message still to read");
+	/* (poll takes no lock: this one guards the answer, not the wait) */
 	p = (struct pollfd){ .fd = st.fd, .events = POLLIN };
 	is_int(poll(&p, 1, BOUND_MS), 1, "13.2: ... poll says POLLIN at once");
 
@@ -353,16 +365,19 @@ static void test_13_2_ioctls_beside_stalled_copy(void)
 		alarm(60);
 		_exit(read(st.fd, buf, sizeof(buf)) < 0 ? 2 : 3);
 	}
-	sleep_ms(200);
-	ok(waitpid(pid, &status, WNOHANG) == 0,
-	   "13.2: ... a second read of the open file waits its turn");
+	t0 = now_ms();
+	while (proc_blocked_in(pid) != SYS_read && now_ms() - t0 < BOUND_MS)
+		sleep_ms(1);
+	ok(proc_blocked_in(pid) == SYS_read,
+	   "13.2: ... a second read of the open file waits its turn, asleep in read()");
 	kill(pid, SIGKILL);
 	t0 = now_ms();
-	while (waitpid(pid, &status, WNOHANG) == 0 && now_ms() - t0 < BOUND_MS)
+	while (!(reaped = waitpid(pid, &status, WNOHANG) == pid) &&
+	       now_ms() - t0 < BOUND_MS)
 		sleep_ms(1);
-	ok(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+	ok(reaped && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
 	   "13.2: ... and SIGKILL ends it at once");
-	if (!WIFSIGNALED(status) && !WIFEXITED(status))
+	if (!reaped)
 		waitpid(pid, &status, 0);
 
 	rq_release_page(uffd, st.page);
