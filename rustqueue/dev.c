@@ -354,7 +354,7 @@ static ssize_t rq_stream_copy(struct rq_file *rf, struct rq_msg *msg,
 	}
 	spin_unlock(&rf->lock);
 	if (msg)
-		rq_msg_free(msg);
+		rq_recycle(&rf->dev->q, msg);
 	return copied;
 }
 

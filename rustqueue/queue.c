@@ -508,6 +508,24 @@ unsigned int rq_release(struct rq_queue *q, struct rq_msg *msg, bool recycle)
 	return left;
 }
 
+/*
+ * A message its taker kept (rq_release() without @recycle) is done with:
+ * its buffer to the spare list, as rq_release() would have put it, if
+ * spares and used slots leave it room; else freed.
+ */
+void rq_recycle(struct rq_queue *q, struct rq_msg *msg)
+{
+	spin_lock(&q->lock);
+	if (q->count + q->nspare < q->capacity) {
+		list_add(&msg->node, &q->spare);
+		WRITE_ONCE(q->nspare, q->nspare + 1);
+		msg = NULL;
+	}
+	spin_unlock(&q->lock);
+	if (msg)
+		rq_msg_free(msg);
+}
+
 /* Drop every listed message, and the spare buffers; returns how many. */
 unsigned int rq_flush(struct rq_queue *q)
 {

@@ -147,6 +147,7 @@ unsigned int rq_release_batch(struct rq_queue *q, struct rq_msg **msgs,
 struct rq_msg *rq_take(struct rq_queue *q, size_t room);
 void rq_untake(struct rq_queue *q, struct rq_msg *msg);
 unsigned int rq_release(struct rq_queue *q, struct rq_msg *msg, bool recycle);
+void rq_recycle(struct rq_queue *q, struct rq_msg *msg);
 unsigned int rq_flush(struct rq_queue *q);
 int rq_resize(struct rq_queue *q, unsigned int capacity, unsigned int *old);
 void rq_count_reject(struct rq_queue *q, int err);

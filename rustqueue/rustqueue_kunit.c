@@ -269,7 +269,32 @@ static void rq_test_recycle(struct kunit *test)
 	rq_release(q, msg, false);
 	KUNIT_EXPECT_EQ(test, q->nspare, 0);
 	KUNIT_EXPECT_TRUE(test, rqt_is(msg, 7, 2));
-	rq_msg_free(msg);
+
+	/* until it gives it back: a spare, as rq_release() makes one */
+	rq_recycle(q, msg);
+	KUNIT_EXPECT_EQ(test, q->nspare, 1);
+	again = rq_get_buffer(q, 7, GFP_KERNEL_ACCOUNT);
+	KUNIT_EXPECT_PTR_EQ(test, again, msg);
+	KUNIT_EXPECT_EQ(test, q->nspare, 0);
+	rq_msg_free(again);
+}
+
+/* A kept message given back to a queue with no room for a spare: freed */
+static void rq_test_recycle_full(struct kunit *test)
+{
+	struct rq_queue *q = test->priv;
+	struct rq_msg *msg;
+	unsigned int i;
+
+	rqt_put(test, q, 64, 0);
+	msg = rqt_take(test, q, SIZE_MAX);
+	rq_release(q, msg, false);
+	for (i = 0; i < RQT_CAP; i++)
+		rqt_put(test, q, 64, i + 1);
+	KUNIT_EXPECT_EQ(test, q->count, RQT_CAP);
+	rq_recycle(q, msg);		/* KASAN and kmemleak see it freed */
+	KUNIT_EXPECT_EQ(test, q->nspare, 0);
+	KUNIT_EXPECT_LE(test, q->count + q->nspare, q->capacity);
 }
 
 /* Spares count against the capacity: count + nspare <= capacity. */
@@ -734,6 +759,7 @@ static struct kunit_case rq_test_cases[] = {
 	KUNIT_CASE(rq_test_take_holds_slot),
 	KUNIT_CASE(rq_test_untake),
 	KUNIT_CASE(rq_test_recycle),
+	KUNIT_CASE(rq_test_recycle_full),
 	KUNIT_CASE(rq_test_spares_bounded),
 	KUNIT_CASE(rq_test_flush),
 	KUNIT_CASE(rq_test_resize),
