@@ -25,10 +25,11 @@
  * stream read takes its message under it and copies the message out
  * without it, so FIONREAD, SET_FLAGS and GET_FLAGS never wait for a
  * message or for another thread's copy, and an IOCB_NOWAIT read never
- * sleeps on it.  rf->read_lock, a mutex taken first, gives the open
+ * sleeps on it (on PREEMPT_RT, where a spinlock is a mutex, it waits a
+ * moment at most).  rf->read_lock, a mutex taken first, gives the open
  * file's stream readers their turn at the message, one at a time: its
- * holder alone moves the message's position or frees it, so the copy
- * needs no other lock.  It is held across no wait but the copy's page
+ * holder alone moves the message's position or gives it back, so the
+ * copy needs no other lock.  It is held across no wait but the copy's page
  * faults (a reader behind a stalled copy waits for it, interruptibly, as
  * with a pipe).  Lock order: rf->read_lock, rf->lock, then the queue's
  * q->lock (taken inside the queue's functions).
@@ -137,7 +138,7 @@ struct rq_file {
 	unsigned int flags;		/* RUSTQUEUE_F_*; also read locklessly */
 	struct rq_msg *msg;		/* stream mode: the message we took */
 	size_t pos;			/* how much of it has been read */
-	bool done;			/* msg was read to its end and freed */
+	bool done;			/* msg was read to its end, given back */
 	bool waiting;			/* a stream reader waits on the queue */
 	wait_queue_head_t turn;		/* the others wait here meanwhile */
 	wait_queue_head_t pollq;	/* its pollers, also on q->pollq */
@@ -303,13 +304,14 @@ static ssize_t rq_read_packet(struct kiocb *iocb, struct rq_file *rf,
 
 /*
  * Stream mode (the seed's), rf->lock held: the first read of an open file
- * takes the head message for it (and says how many are left in *left);
- * later reads stream it by position, then end-of-file.  Returns the
- * message to read from, NULL at end-of-file, or ERR_PTR(-EAGAIN) if there
- * is nothing to take or another reader of this open file is waiting for a
- * message (and will take it for both).
+ * takes the head message for it (and sets *taken: the caller, with no
+ * lock held, then frees its slot); later reads stream it by position,
+ * then end-of-file.  Returns the message to read from, NULL at
+ * end-of-file, or ERR_PTR(-EAGAIN) if there is nothing to take or another
+ * reader of this open file is waiting for a message (and will take it for
+ * both).
  */
-static struct rq_msg *rq_stream_msg_locked(struct rq_file *rf, int *left)
+static struct rq_msg *rq_stream_msg_locked(struct rq_file *rf, bool *taken)
 {
 	struct rq_queue *q = &rf->dev->q;
 	struct rq_msg *msg = rf->msg;
@@ -321,9 +323,9 @@ static struct rq_msg *rq_stream_msg_locked(struct rq_file *rf, int *left)
 	msg = rq_take(q, SIZE_MAX);
 	if (IS_ERR(msg))
 		return msg;
-	*left = rq_release(q, msg, false);
 	WRITE_ONCE(rf->msg, msg);
 	rf->pos = 0;
+	*taken = true;
 	return msg;
 }
 
@@ -331,8 +333,8 @@ static struct rq_msg *rq_stream_msg_locked(struct rq_file *rf, int *left)
  * Copy the next part of the open file's message, with rf->read_lock held
  * but not rf->lock: a copy to user memory can wait for ever on a page
  * fault (userfaultfd, FUSE), and rf->lock's other holders (FIONREAD,
- * GET_FLAGS, SET_FLAGS) must not wait with it.  Only a holder of
- * rf->read_lock moves rf->pos or frees the message, so neither changes
+ * SET_FLAGS) must not wait with it.  Only a holder of rf->read_lock moves
+ * rf->pos or gives the message back (rq_recycle()), so neither changes
  * under the copy.
  */
 static ssize_t rq_stream_copy(struct rq_file *rf, struct rq_msg *msg,
@@ -416,7 +418,7 @@ static ssize_t rq_read_stream(struct kiocb *iocb, struct rq_file *rf,
 	bool woken = false;
 	bool wait, first, changed;
 	struct rq_msg *msg;
-	int left;
+	unsigned int left;
 	ssize_t ret;
 
 	for (;;) {
@@ -432,17 +434,18 @@ static ssize_t rq_read_stream(struct kiocb *iocb, struct rq_file *rf,
 			mutex_unlock(&rf->read_lock);
 			return rq_read_packet(iocb, rf, to, woken);
 		}
-		left = -1;
-		msg = rq_stream_msg_locked(rf, &left);
+		changed = false;
+		msg = rq_stream_msg_locked(rf, &changed);
 		ret = PTR_ERR_OR_ZERO(msg);
 		wait = ret == -EAGAIN && rq_may_wait(iocb, flags);
 		first = !READ_ONCE(rf->waiting);
 		if (wait && first)
 			WRITE_ONCE(rf->waiting, true);
 		spin_unlock(&rf->lock);
-		changed = left >= 0;
-		if (changed)
-			rq_log(rf->dev, "dequeued (%d remaining)\n", left);
+		if (changed) {	/* its slot, and the wake-up of a writer */
+			left = rq_release(&rf->dev->q, msg, false);
+			rq_log(rf->dev, "dequeued (%u remaining)\n", left);
+		}
 		if (!IS_ERR_OR_NULL(msg))
 			ret = rq_stream_copy(rf, msg, to, &changed);
 		mutex_unlock(&rf->read_lock);

@@ -18,13 +18,13 @@
  * rq_untake() puts the message back at the head, without the queue ever
  * exceeding its capacity.
  *
- * Buffer reuse: rq_release(..., true) hands the message's buffer to the
- * queue's spare list instead of freeing it, and rq_get_buffer() for a
- * similar size takes it from there: the hot path then does no
- * allocation.  Spares count against the capacity (count + nspare <=
- * capacity), so a queue never holds more than capacity buffers; they stay
- * charged to the cgroup that allocated them, and flush, resize and unload
- * free them.  (A buffer a writer holds while it copies or waits is the
+ * Buffer reuse: rq_release(..., true), or rq_recycle() for a message its
+ * taker kept, hands the message's buffer to the queue's spare list
+ * instead of freeing it, and rq_get_buffer() for a similar size takes it
+ * from there: the hot path then does no allocation.  Spares count
+ * against the capacity (count + nspare <= capacity), so a queue never
+ * holds more than capacity buffers; they stay charged to the cgroup that
+ * allocated them, and flush, resize and unload free them.  (A buffer a writer holds while it copies or waits is the
  * writer's, as a freshly allocated one would be.)
  *
  * Wake-ups: blocked readers sleep exclusively on q->readq and blocked

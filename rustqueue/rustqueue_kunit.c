@@ -295,6 +295,22 @@ static void rq_test_recycle_full(struct kunit *test)
 	rq_recycle(q, msg);		/* KASAN and kmemleak see it freed */
 	KUNIT_EXPECT_EQ(test, q->nspare, 0);
 	KUNIT_EXPECT_LE(test, q->count + q->nspare, q->capacity);
+
+	/* one slot used, the others spare: no room either */
+	for (i = 0; i < RQT_CAP; i++)
+		rq_release(q, rqt_take(test, q, SIZE_MAX), true);
+	KUNIT_EXPECT_EQ(test, q->nspare, RQT_CAP);
+	rqt_put(test, q, 64, 9);	/* takes a spare */
+	msg = rqt_take(test, q, SIZE_MAX);
+	rq_release(q, msg, false);
+	rqt_put(test, q, 64, 10);	/* count 1, nspare RQT_CAP - 2 */
+	KUNIT_EXPECT_EQ(test, q->count + q->nspare, RQT_CAP - 1);
+	rq_recycle(q, msg);		/* room for one: kept */
+	KUNIT_EXPECT_EQ(test, q->count + q->nspare, RQT_CAP);
+	msg = rq_msg_alloc(64, GFP_KERNEL_ACCOUNT);
+	KUNIT_ASSERT_NOT_NULL(test, msg);
+	rq_recycle(q, msg);		/* none now: freed */
+	KUNIT_EXPECT_EQ(test, q->count + q->nspare, RQT_CAP);
 }
 
 /* Spares count against the capacity: count + nspare <= capacity. */
