@@ -24,8 +24,9 @@
  * from there: the hot path then does no allocation.  Spares count
  * against the capacity (count + nspare <= capacity), so a queue never
  * holds more than capacity buffers; they stay charged to the cgroup that
- * allocated them, and flush, resize and unload free them.  (A buffer a writer holds while it copies or waits is the
- * writer's, as a freshly allocated one would be.)
+ * allocated them, and flush, resize and unload free them.  (A buffer a
+ * writer holds while it copies or waits is the writer's, as a freshly
+ * allocated one would be.)
  *
  * Wake-ups: blocked readers sleep exclusively on q->readq and blocked
  * writers on q->writeq.  Each enqueued message wakes one reader, each
