@@ -139,4 +139,19 @@ static inline void rq_release_page(int uffd, char *page)
 	close(uffd);
 }
 
+/* A thread's read of 100 bytes of FD into PAGE (a stalling page) */
+struct rq_stalled_read {
+	int fd;
+	char *page;
+	ssize_t ret;
+};
+
+static inline void *rq_stalled_read_main(void *arg)
+{
+	struct rq_stalled_read *st = arg;
+
+	st->ret = read(st->fd, st->page, 100);
+	return NULL;
+}
+
 #endif /* TESTS_RQTEST_H */

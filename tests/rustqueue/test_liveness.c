@@ -53,23 +53,15 @@ static long now_ms(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
-/* The system call TID is blocked in, or -1 while it runs (or is gone). */
-static long blocked_in(pid_t tid)
+/*
+ * The system call task ID (a thread's or a process's) is blocked in, or
+ * -1 while it runs (or is gone).
+ */
+static long blocked_in(pid_t id)
 {
 	char path[64], buf[256];
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
-	if (read_file(path, buf, sizeof(buf)) <= 0 || !isdigit(buf[0]))
-		return -1;
-	return strtol(buf, NULL, 10);
-}
-
-/* The same for process PID, which is asleep, not running, if >= 0. */
-static long proc_blocked_in(pid_t pid)
-{
-	char path[64], buf[256];
-
-	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	snprintf(path, sizeof(path), "/proc/%d/syscall", id);
 	if (read_file(path, buf, sizeof(buf)) <= 0 || !isdigit(buf[0]))
 		return -1;
 	return strtol(buf, NULL, 10);
@@ -296,23 +288,9 @@ static void test_13_2_ioctls_beside_sleeping_reader(void)
  * likes.  The ioctls on that open file must not wait for it, nor poll;
  * another read of the same open file waits its turn, killably.
  */
-struct stalled_read {
-	int fd;
-	char *page;
-	ssize_t ret;
-};
-
-static void *stalled_read_main(void *arg)
-{
-	struct stalled_read *st = arg;
-
-	st->ret = read(st->fd, st->page, 100);
-	return NULL;
-}
-
 static void test_13_2_ioctls_beside_stalled_copy(void)
 {
-	struct stalled_read st = { 0 };
+	struct rq_stalled_read st = { 0 };
 	struct waiter io, sp;
 	struct pollfd p;
 	pthread_t t;
@@ -330,7 +308,7 @@ static void test_13_2_ioctls_beside_stalled_copy(void)
 	st.fd = rq_open_mode(DEV, O_RDWR, RUSTQUEUE_F_BLOCK);
 	if (write(st.fd, "stalled copy", 12) != 12)
 		bail_out("write: %s", strerror(errno));
-	pthread_create(&t, NULL, stalled_read_main, &st);
+	pthread_create(&t, NULL, rq_stalled_read_main, &st);
 	if (rq_page_faulted(uffd))
 		bail_out("the reader's copy did not fault");
 
@@ -366,9 +344,9 @@ static void test_13_2_ioctls_beside_stalled_copy(void)
 		_exit(read(st.fd, buf, sizeof(buf)) < 0 ? 2 : 3);
 	}
 	t0 = now_ms();
-	while (proc_blocked_in(pid) != SYS_read && now_ms() - t0 < BOUND_MS)
+	while (blocked_in(pid) != SYS_read && now_ms() - t0 < BOUND_MS)
 		sleep_ms(1);
-	ok(proc_blocked_in(pid) == SYS_read,
+	ok(blocked_in(pid) == SYS_read,
 	   "13.2: ... a second read of the open file waits its turn, asleep in read()");
 	kill(pid, SIGKILL);
 	t0 = now_ms();

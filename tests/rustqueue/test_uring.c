@@ -220,23 +220,9 @@ static void test_rwf_nowait(void)
  * copy to user memory; with that copy stalled (userfaultfd), an
  * RWF_NOWAIT read of the same open file must not wait for its turn.
  */
-struct stalled {
-	int fd;
-	char *page;
-	ssize_t ret;
-};
-
-static void *stalled_reader(void *arg)
-{
-	struct stalled *st = arg;
-
-	st->ret = read(st->fd, st->page, 100);
-	return NULL;
-}
-
 static void test_rwf_nowait_locked(void)
 {
-	struct stalled st = { 0 };
+	struct rq_stalled_read st = { 0 };
 	pthread_t t;
 	char buf[64];
 	int uffd;
@@ -251,7 +237,7 @@ static void test_rwf_nowait_locked(void)
 	st.fd = rq_open_mode(DEV, O_RDWR, 0);
 	if (write(st.fd, "held by the reader", 18) != 18)
 		bail_out("write: %s", strerror(errno));
-	pthread_create(&t, NULL, stalled_reader, &st);
+	pthread_create(&t, NULL, rq_stalled_read_main, &st);
 	if (rq_page_faulted(uffd))
 		bail_out("the reader's copy did not fault");
 	ret = nowait_read(st.fd, buf, sizeof(buf));
