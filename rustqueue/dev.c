@@ -287,6 +287,9 @@ static ssize_t rq_read_packet(struct kiocb *iocb, struct rq_file *rf,
 			break;
 		woken = true;
 	}
+	/* a wake-up it does not need goes on before the copy, which may stall */
+	if (woken)
+		rq_pass_on_read(q);
 	if (!ret) {
 		ret = msg->len;
 		if (copy_to_iter(msg->data, msg->len, to) != msg->len) {
@@ -297,8 +300,6 @@ static ssize_t rq_read_packet(struct kiocb *iocb, struct rq_file *rf,
 			rq_log(dev, "dequeued (%u remaining)\n", left);
 		}
 	}
-	if (woken)
-		rq_pass_on_read(q);
 	return ret;
 }
 
@@ -403,11 +404,20 @@ static int rq_wait_stream(struct rq_file *rf)
 /*
  * A stream read's turn at its open file's message.  IOCB_NOWAIT never
  * sleeps, not even for a moment on a contended mutex: EAGAIN, try again.
+ * A reader woken from the queue that must wait here (behind a copy that
+ * may stall) passes its wake-up on first: the message that woke it may
+ * be one of several.
  */
-static int rq_read_turn(struct rq_file *rf, bool nowait)
+static int rq_read_turn(struct rq_file *rf, bool nowait, bool *woken)
 {
+	if (mutex_trylock(&rf->read_lock))
+		return 0;
 	if (nowait)
-		return mutex_trylock(&rf->read_lock) ? 0 : -EAGAIN;
+		return -EAGAIN;
+	if (*woken) {
+		rq_pass_on_read(&rf->dev->q);
+		*woken = false;
+	}
 	return mutex_lock_interruptible(&rf->read_lock) ? -ERESTARTSYS : 0;
 }
 
@@ -422,7 +432,7 @@ static ssize_t rq_read_stream(struct kiocb *iocb, struct rq_file *rf,
 	ssize_t ret;
 
 	for (;;) {
-		ret = rq_read_turn(rf, iocb->ki_flags & IOCB_NOWAIT);
+		ret = rq_read_turn(rf, iocb->ki_flags & IOCB_NOWAIT, &woken);
 		if (ret == -EAGAIN)	/* IOCB_NOWAIT: its first round */
 			return ret;
 		if (ret)
@@ -445,6 +455,11 @@ static ssize_t rq_read_stream(struct kiocb *iocb, struct rq_file *rf,
 		if (changed) {	/* its slot, and the wake-up of a writer */
 			left = rq_release(&rf->dev->q, msg, false);
 			rq_log(rf->dev, "dequeued (%u remaining)\n", left);
+		}
+		/* as in rq_read_packet(): before the copy */
+		if (woken) {
+			rq_pass_on_read(&rf->dev->q);
+			woken = false;
 		}
 		if (!IS_ERR_OR_NULL(msg))
 			ret = rq_stream_copy(rf, msg, to, &changed);

@@ -29,21 +29,28 @@
  * allocated one would be.)
  *
  * Wake-ups: blocked readers sleep exclusively on q->readq and blocked
- * writers on q->writeq.  Each enqueued message wakes one reader, each
- * released slot one writer, synchronously (the waker is about to return
- * or block, the woken one takes over).  Pollers (poll, select, epoll,
- * io_uring) wait apart, on q->pollq, and are woken with them: all that
- * wait for that condition, but epoll instances added with EPOLLEXCLUSIVE
- * only one per message or slot.  A wake-up is only sent where a sleeper
- * can make progress: a message for readers (to take, or to refuse with
- * EMSGSIZE), a slot for writers.
+ * writers on q->writeq.  An enqueued message wakes one blocked reader,
+ * a released slot one blocked writer, synchronously (the waker is about
+ * to return or block, the woken one takes over), unless a reader
+ * (writer) woken before has not looked yet: it will find the message, or
+ * pass the wake-up on.  A busy reader whose next read takes the message
+ * first would otherwise leave a second woken task nothing to do but
+ * sleep again (rq_wake_up()).  Pollers (poll, select, epoll, io_uring)
+ * wait apart, on q->pollq, and are woken with them: all that wait for
+ * that condition, but epoll instances added with EPOLLEXCLUSIVE only one
+ * per message or slot.  A wake-up is only sent where a sleeper can make
+ * progress: a message for readers (to take, or to refuse with EMSGSIZE),
+ * a slot for writers.
  *
  * The pass-on rule: a sleeper that was woken may leave without using
  * what woke it (a packet reader whose buffer is too small, a stream
  * reader that finds its open file holds data already), or two wake-ups
- * may reach the same sleeper before it runs.  So every caller that was
- * woken calls rq_pass_on_read() or rq_pass_on_write() as it leaves: if
- * what it waited for is still there, the next sleeper is woken.  No
+ * may reach the same sleeper before it runs, or one woken task stands for
+ * several messages (slots).  So every caller that was woken calls
+ * rq_pass_on_read() or rq_pass_on_write() as soon as it has taken what
+ * it came for, before any user copy or further wait, or as it leaves
+ * without: if what it waited for is still there, the next sleeper is
+ * woken.  No
  * message sits listed, and no slot free, while a blocked task that could
  * use it sleeps on.  (Pollers are not part of this: an EPOLLEXCLUSIVE
  * instance woken for a message it does not act on is epoll's contract.)
@@ -54,7 +61,7 @@
  * Batches (the *_batch() functions and rq_get_buffers()) do the same
  * for several messages under one acquisition of q->lock, with one
  * wake-up call for as many sleepers as messages or slots, and one for
- * the pollers (rq_wake()).
+ * the pollers.
  *
  * q->count, q->listed, q->capacity and q->nspare are written under
  * q->lock with WRITE_ONCE() and also read without it, with READ_ONCE()
@@ -138,63 +145,120 @@ void rq_queue_init(struct rq_queue *q, unsigned int capacity,
 }
 
 /*
- * Wake up to @n of the waiters on @wq that wait for @events, in one
- * call; one alone is woken synchronously (the waker is about to return
- * or block, the woken one takes over).  The caller has made the change
- * they wait for visible; the barrier in wq_has_sleeper() pairs with the
- * one in a blocked task's prepare_to_wait_event() and with rq_poll()'s.
+ * Wake up to @n of the blocked tasks on @wq, no more than @avail (the
+ * messages listed, or the slots free), in one call; one alone is woken
+ * synchronously (the waker is about to return or block, the woken one
+ * takes over).  But while a task woken before has not looked yet
+ * (*@woken is set), a single new message (slot) wakes no other: that
+ * one will find it, or pass the wake-up on (see the pass-on rule above);
+ * a task that already runs and takes it first (a busy reader's next
+ * read) would leave a second woken task nothing to do but sleep again.
+ *
+ * *@woken is set here and cleared by every blocked task as it looks
+ * (rq_readable(), rq_writable()), without the lock: a task woken by a
+ * signal may clear it early (then a task too many is woken later, never
+ * one too few), and when set, the task it stands for looks afterwards,
+ * or no task was asleep.  The caller has made its change visible and
+ * seen a sleeper with wq_has_sleeper(), whose barrier pairs with the one
+ * in a blocked task's prepare_to_wait_event() and with the one after it
+ * clears *@woken.
  */
-static void rq_wake_up(wait_queue_head_t *wq, unsigned int n, __poll_t events)
+static void rq_wake_up(wait_queue_head_t *wq, unsigned int *woken,
+		       unsigned int avail, unsigned int n, __poll_t events)
 {
-	if (!wq_has_sleeper(wq))
+	n = min(n, avail);
+	if (!n || (n == 1 && READ_ONCE(*woken)))
 		return;
+	WRITE_ONCE(*woken, 1);
 	if (n == 1)
 		wake_up_interruptible_sync_poll(wq, events);
 	else
 		__wake_up(wq, TASK_INTERRUPTIBLE, n, poll_to_key(events));
 }
 
-/*
- * @n messages (or slots: @events says which) came: wake as many blocked
- * readers (writers) on @wq, and the pollers interested in @events.  The
- * pollers wait apart, on q->pollq, so that an EPOLLEXCLUSIVE epoll
- * waiter, which takes a wake-up as a blocked task does, takes none meant
- * for a blocked task.
- */
-static void rq_wake(struct rq_queue *q, wait_queue_head_t *wq, unsigned int n,
-		    __poll_t events)
+static void rq_wake_blocked_readers(struct rq_queue *q, unsigned int n)
 {
-	if (!n)
-		return;
-	rq_wake_up(wq, n, events);
-	rq_wake_up(&q->pollq, n, events);
+	if (n && wq_has_sleeper(&q->readq))
+		rq_wake_up(&q->readq, &q->readers_woken, READ_ONCE(q->listed),
+			   n, EPOLLIN | EPOLLRDNORM);
 }
 
+static void rq_wake_blocked_writers(struct rq_queue *q, unsigned int n)
+{
+	unsigned int capacity, count;
+
+	if (!n || !wq_has_sleeper(&q->writeq))
+		return;
+	capacity = READ_ONCE(q->capacity);
+	count = READ_ONCE(q->count);
+	if (count < capacity)
+		rq_wake_up(&q->writeq, &q->writers_woken, capacity - count, n,
+			   EPOLLOUT | EPOLLWRNORM);
+}
+
+/*
+ * The pollers wait apart, on q->pollq, so that an EPOLLEXCLUSIVE epoll
+ * waiter, which takes a wake-up as a blocked task does, takes none meant
+ * for a blocked task.  All those interested in @events are woken (of
+ * the EPOLLEXCLUSIVE ones, @n).
+ */
+static void rq_wake_pollers(struct rq_queue *q, unsigned int n, __poll_t events)
+{
+	if (!n || !wq_has_sleeper(&q->pollq))
+		return;
+	if (n == 1)
+		wake_up_interruptible_sync_poll(&q->pollq, events);
+	else
+		__wake_up(&q->pollq, TASK_INTERRUPTIBLE, n, poll_to_key(events));
+}
+
+/* @n messages came: wake the readers that can take them, and the pollers */
 static void rq_wake_readers(struct rq_queue *q, unsigned int n)
 {
-	rq_wake(q, &q->readq, n, EPOLLIN | EPOLLRDNORM);
+	rq_wake_blocked_readers(q, n);
+	rq_wake_pollers(q, n, EPOLLIN | EPOLLRDNORM);
 }
 
+/* @n slots came free: likewise for writers */
 static void rq_wake_writers(struct rq_queue *q, unsigned int n)
 {
-	rq_wake(q, &q->writeq, n, EPOLLOUT | EPOLLWRNORM);
+	rq_wake_blocked_writers(q, n);
+	rq_wake_pollers(q, n, EPOLLOUT | EPOLLWRNORM);
 }
 
 /*
- * A woken reader leaves: wake the next blocked one if a message is still
- * listed.  The pollers were told of it when it came.
+ * A woken reader took its message, or leaves without one: wake the next
+ * blocked one if a message is still listed.  The pollers were told of it
+ * when it came.
  */
 void rq_pass_on_read(struct rq_queue *q)
 {
-	if (READ_ONCE(q->listed))
-		rq_wake_up(&q->readq, 1, EPOLLIN | EPOLLRDNORM);
+	rq_wake_blocked_readers(q, 1);
 }
 
 /* A woken writer leaves: wake the next blocked one if a slot is free. */
 void rq_pass_on_write(struct rq_queue *q)
 {
-	if (rq_has_room(q))
-		rq_wake_up(&q->writeq, 1, EPOLLOUT | EPOLLWRNORM);
+	rq_wake_blocked_writers(q, 1);
+}
+
+/*
+ * A blocked task looks at the queue: it is no longer one to be woken.
+ * The barrier orders the clearing before the look, and pairs with the
+ * one in wq_has_sleeper() before rq_wake_up() reads the count: either
+ * the waker sees it cleared and wakes a task, or the task sees the
+ * waker's message (slot) and does not sleep.
+ */
+static bool rq_readable(struct rq_queue *q)
+{
+	smp_store_mb(q->readers_woken, 0);	/* see above */
+	return READ_ONCE(q->listed);
+}
+
+static bool rq_writable(struct rq_queue *q)
+{
+	smp_store_mb(q->writers_woken, 0);	/* see above */
+	return rq_has_room(q);
 }
 
 /* Sleep until a message is listed: 0, or -ERESTARTSYS on a signal. */
@@ -203,7 +267,7 @@ int rq_wait_readable(struct rq_queue *q)
 	int ret;
 
 	atomic_inc(&q->waiting_readers);
-	ret = wait_event_interruptible_exclusive(q->readq, READ_ONCE(q->listed));
+	ret = wait_event_interruptible_exclusive(q->readq, rq_readable(q));
 	atomic_dec(&q->waiting_readers);
 	return ret;
 }
@@ -214,7 +278,7 @@ int rq_wait_writable(struct rq_queue *q)
 	int ret;
 
 	atomic_inc(&q->waiting_writers);
-	ret = wait_event_interruptible_exclusive(q->writeq, rq_has_room(q));
+	ret = wait_event_interruptible_exclusive(q->writeq, rq_writable(q));
 	atomic_dec(&q->waiting_writers);
 	return ret;
 }

@@ -50,6 +50,9 @@ struct rq_msg {
  * @waiting_readers: tasks waiting to read (rq_wait_readable(), or for
  *	their turn behind another reader of their open file: dev.c)
  * @waiting_writers: tasks in rq_wait_writable()
+ * @readers_woken: set while a blocked reader woken has not looked yet
+ *	(rq_wake_up() in queue.c)
+ * @writers_woken: likewise for blocked writers
  * @readq: readers wait here for @listed > 0
  * @writeq: writers wait here for @count < @capacity
  * @pollq: poll, select, epoll and io_uring's poll wait here, for either
@@ -76,6 +79,8 @@ struct rq_queue {
 	unsigned int high_watermark;
 	atomic_t waiting_readers;
 	atomic_t waiting_writers;
+	unsigned int readers_woken;
+	unsigned int writers_woken;
 	wait_queue_head_t readq;
 	wait_queue_head_t writeq;
 	wait_queue_head_t pollq;
