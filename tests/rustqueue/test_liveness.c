@@ -368,6 +368,71 @@ static void test_13_2_ioctls_beside_stalled_copy(void)
 	munmap(st.page, sysconf(_SC_PAGESIZE));
 }
 
+/*
+ * One woken reader may stand for two messages: a second message that
+ * comes before the first woken reader has run wakes no other (queue.c,
+ * rq_wake_up()).  So a woken reader passes its wake-up on before its
+ * copy: if that copy stalls (a userfaultfd page here), the second
+ * message must still reach the reader blocked behind it.  All threads
+ * share one CPU, so that the two writes come before the woken reader
+ * runs.
+ */
+static void test_woken_reader_stalled_in_copy(bool stream)
+{
+	unsigned int mode = stream ? RUSTQUEUE_F_BLOCK : BP;
+	int ctl = rq_open_mode(DEV, O_RDWR, RUSTQUEUE_F_PACKET);
+	const char *what = stream ? "stream" : "packet";
+	struct rq_stalled_read st = { 0 };
+	cpu_set_t all, one;
+	char msg[LARGE];
+	struct waiter r;
+	pthread_t t;
+	long t0;
+	int uffd;
+
+	uffd = rq_stalling_page(&st.page);
+	if (uffd < 0) {
+		skip(strerror(errno), "a woken reader stalled in its copy");
+		close(ctl);
+		return;
+	}
+	sched_getaffinity(0, sizeof(all), &all);
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	sched_setaffinity(0, sizeof(one), &one);	/* threads inherit it */
+	st.fd = rq_open_mode(DEV, O_RDONLY, mode);
+	init_waiter(&r, stream ? SR : PL, rq_open_mode(DEV, O_RDONLY, mode));
+	r.buf[0] = 0;
+	pthread_create(&t, NULL, rq_stalled_read_main, &st);
+	t0 = now_ms();
+	while (rq_info(ctl).waiting_readers != 1 && now_ms() - t0 < BOUND_MS)
+		sleep_ms(1);
+	ok(place(&r, ctl, 2, 0),
+	   "woken reader stalled (%s): a reader into a stalling page waits, another behind it", what);
+	memset(msg, '1', sizeof(msg));
+	is_int(write(ctl, msg, sizeof(msg)), LARGE, "... a first message is written");
+	memset(msg, '2', sizeof(msg));
+	is_int(write(ctl, msg, sizeof(msg)), LARGE, "... and at once a second");
+	ok(!rq_page_faulted(uffd), "... the first reader's copy stalls");
+	if (!ok(wait_done(&r, BOUND_MS) && r.ret == (stream ? CHUNK : LARGE) &&
+		(r.buf[0] == '1' || r.buf[0] == '2'),
+		"... the reader behind it gets the other message meanwhile (%s)", what))
+		diag("  after %d ms it %s", BOUND_MS,
+		     is_done(&r) ? "returned something else" : "still sleeps, a message listed");
+	rq_release_page(uffd, st.page);
+	pthread_join(t, NULL);
+	pthread_join(r.thread, NULL);
+	ok(st.ret == LARGE && st.page[0] != r.buf[0] &&
+	   (st.page[0] == '1' || st.page[0] == '2'),
+	   "... then the stalled read completes with the other one");
+	sched_setaffinity(0, sizeof(all), &all);
+	ioctl(ctl, RUSTQUEUE_IOC_FLUSH);
+	close(st.fd);
+	close(r.fd);
+	close(ctl);
+	munmap(st.page, sysconf(_SC_PAGESIZE));
+}
+
 /* ---- 13.3: a read decides its mode where SET_FLAGS changes it ---------- */
 
 /*
@@ -1112,6 +1177,8 @@ int main(int argc, char **argv)
 		test_13_1_lost_wakeup();
 		test_13_2_ioctls_beside_sleeping_reader();
 		test_13_2_ioctls_beside_stalled_copy();
+		test_woken_reader_stalled_in_copy(false);
+		test_woken_reader_stalled_in_copy(true);
 		test_13_3_mode_change_race();
 		test_epollexclusive(false);
 		test_epollexclusive(true);
