@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -183,9 +184,14 @@ out:
 	return NULL;
 }
 
-/* One timed run: ns per message. */
-static double run_once(int mech, size_t size, unsigned int batch, long messages)
+/*
+ * One timed run: ns per message; *@cs gets the context switches per
+ * message (voluntary and not, the whole process's).
+ */
+static double run_once(int mech, size_t size, unsigned int batch, long messages,
+		       double *cs)
 {
+	struct rusage u0, u1;
 	struct run r = { .mech = mech, .size = size, .batch = batch,
 			 .messages = messages };
 	struct timespec t0, t1;
@@ -214,10 +220,14 @@ static double run_once(int mech, size_t size, unsigned int batch, long messages)
 	pthread_create(&c, NULL, consumer, &r);
 	pthread_create(&p, NULL, producer, &r);
 	pthread_barrier_wait(&r.go);
+	getrusage(RUSAGE_SELF, &u0);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_join(p, NULL);
 	pthread_join(c, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	getrusage(RUSAGE_SELF, &u1);
+	*cs = (double)(u1.ru_nvcsw - u0.ru_nvcsw + u1.ru_nivcsw - u0.ru_nivcsw) /
+	      messages;
 	close(r.wfd);
 	close(r.rfd);
 	pthread_barrier_destroy(&r.go);
@@ -243,7 +253,8 @@ int main(int argc, char **argv)
 	static const double target_mq[] = { 0.35, 0.35, 0.8 };
 	long messages = argc > 1 ? atol(argv[1]) : 16000;
 	int reps = argc > 2 ? atoi(argv[2]) : 5;
-	double cost[NMECH][16], med[NMECH], one[NMECH] = { 0 };
+	double cost[NMECH][16], cs[NMECH][16], med[NMECH], one[NMECH] = { 0 };
+	double one_cs = 0;
 	unsigned int si, bi, k, old_cap;
 	int rep, missed = 0;
 
@@ -256,11 +267,12 @@ int main(int argc, char **argv)
 	       reps, messages);
 	printf("# %s; rustqueue and mqueue capacity 64\n",
 	       pin ? "producer pinned to CPU 0, consumer to CPU 1" : "one CPU");
-	printf("%5s %5s  %-16s %-16s %-16s %-16s %8s %8s\n", "size", "batch",
+	printf("# cs: context switches per message (median), rq batch / mqueue\n");
+	printf("%5s %5s  %-16s %-16s %-16s %-16s %8s %8s  %s\n", "size", "batch",
 	       "rq write/read", "mqueue", "rq batch", "seqpacket mmsg",
-	       "rqb/mq", "rqb/sp");
+	       "rqb/mq", "rqb/sp", "cs rqb / mq");
 	for (k = 0; k < NMECH; k++)	/* warm up */
-		run_once(k, 256, 8, messages / 4);
+		run_once(k, 256, 8, messages / 4, &cs[k][0]);
 	for (si = 0; si < 3; si++) {
 		for (bi = 0; bi < 3; bi++) {
 			for (rep = 0; rep < reps; rep++) {
@@ -268,7 +280,7 @@ int main(int argc, char **argv)
 					if (unbatched(k) && bi)
 						continue;
 					cost[k][rep] = run_once(k, sizes[si], batches[bi],
-								messages);
+								messages, &cs[k][rep]);
 				}
 			}
 			printf("%5zu %5u ", sizes[si], batches[bi]);
@@ -280,15 +292,19 @@ int main(int argc, char **argv)
 					continue;
 				}
 				qsort(cost[k], reps, sizeof(double), cmp_double);
+				qsort(cs[k], reps, sizeof(double), cmp_double);
 				med[k] = cost[k][reps / 2];
 				if (unbatched(k))
 					one[k] = med[k];
+				if (k == MQUEUE)
+					one_cs = cs[k][reps / 2];
 				snprintf(cell, sizeof(cell), "%.0f (%.1f%%)", med[k],
 					 100 * (cost[k][reps - 1] - cost[k][0]) / med[k]);
 				printf(" %-16s", cell);
 			}
-			printf(" %8.2f %8.2f\n", med[RQ_BATCH] / one[MQUEUE],
-			       med[RQ_BATCH] / med[SEQPACKET]);
+			printf(" %8.2f %8.2f  %.3f / %.3f\n", med[RQ_BATCH] / one[MQUEUE],
+			       med[RQ_BATCH] / med[SEQPACKET], cs[RQ_BATCH][reps / 2],
+			       one_cs);
 			if (batches[bi] == 32 &&
 			    (med[RQ_BATCH] / one[MQUEUE] > target_mq[si] ||
 			     med[RQ_BATCH] / med[SEQPACKET] > 1.0))
