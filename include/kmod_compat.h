@@ -17,6 +17,7 @@
 #include <linux/mount.h>
 #include <linux/namei.h>
 #include <linux/slab.h>
+#include <linux/timer.h>
 
 /*
  * Typed allocation of one object, kzalloc_obj(*p, gfp): 7.0 added these
@@ -26,6 +27,18 @@
 #ifndef kmalloc_obj
 #define kmalloc_obj(P, GFP)	kmalloc(sizeof(P), GFP)
 #define kzalloc_obj(P, GFP)	kzalloc(sizeof(P), GFP)
+#endif
+
+/*
+ * Stop a timer for good, waiting for its function to finish (rustqueue's
+ * re-wake timer, when a queue goes away).  6.2 added timer_shutdown_sync(),
+ * which also keeps it from being armed again; before, del_timer_sync(),
+ * with no user left to arm it.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+#define kc_timer_shutdown_sync(T)	timer_shutdown_sync(T)
+#else
+#define kc_timer_shutdown_sync(T)	del_timer_sync(T)
 #endif
 
 /*

@@ -511,7 +511,7 @@ static __poll_t rq_poll(struct file *file, poll_table *wait)
 	/*
 	 * Our entries are seen by a waker before we read the state it
 	 * changed, the mode too: pairs with
-	 * wq_has_sleeper() in queue.c's rq_wake_up() and in
+	 * wq_has_sleeper() in queue.c's rq_wake_pollers() and in
 	 * rq_file_changed() (poll_wait() has no barrier of its own on older
 	 * kernels).
 	 */
@@ -974,13 +974,13 @@ static int rq_proc_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-/* Free every queued message of every queue; returns how many. */
+/* Tear every queue down (their messages freed); returns how many were queued. */
 static unsigned int rq_purge_all(void)
 {
 	unsigned int i, n = 0;
 
 	for (i = 0; i < rq_ndevs; i++)
-		n += rq_flush(&rq_devs[i].q);
+		n += rq_queue_destroy(&rq_devs[i].q);
 	return n;
 }
 

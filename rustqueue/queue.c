@@ -32,15 +32,15 @@
  * writers on q->writeq.  An enqueued message wakes one blocked reader,
  * a released slot one blocked writer, synchronously (the waker is about
  * to return or block, the woken one takes over), unless a reader
- * (writer) woken before has not looked yet: it will find the message, or
- * pass the wake-up on.  A busy reader whose next read takes the message
- * first would otherwise leave a second woken task nothing to do but
- * sleep again (rq_wake_up()).  Pollers (poll, select, epoll, io_uring)
- * wait apart, on q->pollq, and are woken with them: all that wait for
- * that condition, but epoll instances added with EPOLLEXCLUSIVE only one
- * per message or slot.  A wake-up is only sent where a sleeper can make
- * progress: a message for readers (to take, or to refuse with EMSGSIZE),
- * a slot for writers.
+ * (writer) woken before has not looked yet, for a tick or two at most:
+ * it will find the message, or pass the wake-up on.  A busy reader whose
+ * next read takes the message first would otherwise leave a second
+ * woken task nothing to do but sleep again (rq_wake_up()).  Pollers
+ * (poll, select, epoll, io_uring) wait apart, on q->pollq, and are woken
+ * with them: all that wait for that condition, but epoll instances
+ * added with EPOLLEXCLUSIVE only one per message or slot.  A wake-up is
+ * only sent where a sleeper can make progress: a message for readers
+ * (to take, or to refuse with EMSGSIZE), a slot for writers.
  *
  * The pass-on rule: a sleeper that was woken may leave without using
  * what woke it (a packet reader whose buffer is too small, a stream
@@ -50,9 +50,9 @@
  * rq_pass_on_read() or rq_pass_on_write() as soon as it has taken what
  * it came for, before any user copy or further wait, or as it leaves
  * without: if what it waited for is still there, the next sleeper is
- * woken.  No
- * message sits listed, and no slot free, while a blocked task that could
- * use it sleeps on.  (Pollers are not part of this: an EPOLLEXCLUSIVE
+ * woken.  No message sits listed, and no slot free, while a blocked task
+ * that could use it sleeps on (for longer than a woken one is kept from
+ * running, a clock tick or two at most).  (Pollers are not part of this: an EPOLLEXCLUSIVE
  * instance woken for a message it does not act on is epoll's contract.)
  * A stream-mode open file's own state (the message it holds, its end of
  * file, its mode) changes what poll() says of that file alone: its
@@ -69,6 +69,7 @@
  */
 #include <linux/err.h>
 #include <linux/gfp.h>
+#include <linux/jiffies.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/poll.h>
@@ -130,6 +131,8 @@ void rq_msg_free(struct rq_msg *msg)
 	kvfree(msg);
 }
 
+static void rq_rewake(struct timer_list *t);
+
 void rq_queue_init(struct rq_queue *q, unsigned int capacity,
 		   size_t max_msg_size)
 {
@@ -142,6 +145,17 @@ void rq_queue_init(struct rq_queue *q, unsigned int capacity,
 	init_waitqueue_head(&q->readq);
 	init_waitqueue_head(&q->writeq);
 	init_waitqueue_head(&q->pollq);
+	timer_setup(&q->rewake, rq_rewake, 0);
+}
+
+/*
+ * The queue goes away (nobody uses it any more): stop its timer, free
+ * its messages and spares; returns how many messages were listed.
+ */
+unsigned int rq_queue_destroy(struct rq_queue *q)
+{
+	kc_timer_shutdown_sync(&q->rewake);
+	return rq_flush(q);
 }
 
 /*
@@ -153,22 +167,30 @@ void rq_queue_init(struct rq_queue *q, unsigned int capacity,
  * one will find it, or pass the wake-up on (see the pass-on rule above);
  * a task that already runs and takes it first (a busy reader's next
  * read) would leave a second woken task nothing to do but sleep again.
+ * The wake-up held back is sent by q->rewake a tick or so later if the
+ * woken task has still not looked (a higher-priority task on its CPU, a
+ * throttled cgroup): it cannot hold the others back for longer.
  *
- * *@woken is set here and cleared by every blocked task as it looks
- * (rq_readable(), rq_writable()), without the lock: a task woken by a
- * signal may clear it early (then a task too many is woken later, never
- * one too few), and when set, the task it stands for looks afterwards,
- * or no task was asleep.  The caller has made its change visible and
- * seen a sleeper with wq_has_sleeper(), whose barrier pairs with the one
- * in a blocked task's prepare_to_wait_event() and with the one after it
- * clears *@woken.
+ * *@woken is set here and cleared, without the lock, by every blocked
+ * task as it looks (rq_readable(), rq_writable()) and as its wait ends
+ * (rq_wait_readable(), rq_wait_writable()), and by q->rewake: clearing
+ * is always safe, a task too many is woken later, never one too few.
+ * The caller has made its change visible and seen a sleeper with
+ * wq_has_sleeper(), whose barrier pairs with the one in a blocked task's
+ * prepare_to_wait_event() and with the one after it clears *@woken.
  */
-static void rq_wake_up(wait_queue_head_t *wq, unsigned int *woken,
-		       unsigned int avail, unsigned int n, __poll_t events)
+static void rq_wake_up(struct rq_queue *q, wait_queue_head_t *wq,
+		       unsigned int *woken, unsigned int avail, unsigned int n,
+		       __poll_t events)
 {
 	n = min(n, avail);
-	if (!n || (n == 1 && READ_ONCE(*woken)))
+	if (!n)
 		return;
+	if (n == 1 && READ_ONCE(*woken)) {
+		if (!timer_pending(&q->rewake))
+			mod_timer(&q->rewake, jiffies + 1);
+		return;
+	}
 	WRITE_ONCE(*woken, 1);
 	if (n == 1)
 		wake_up_interruptible_sync_poll(wq, events);
@@ -179,8 +201,8 @@ static void rq_wake_up(wait_queue_head_t *wq, unsigned int *woken,
 static void rq_wake_blocked_readers(struct rq_queue *q, unsigned int n)
 {
 	if (n && wq_has_sleeper(&q->readq))
-		rq_wake_up(&q->readq, &q->readers_woken, READ_ONCE(q->listed),
-			   n, EPOLLIN | EPOLLRDNORM);
+		rq_wake_up(q, &q->readq, &q->readers_woken,
+			   READ_ONCE(q->listed), n, EPOLLIN | EPOLLRDNORM);
 }
 
 static void rq_wake_blocked_writers(struct rq_queue *q, unsigned int n)
@@ -192,8 +214,8 @@ static void rq_wake_blocked_writers(struct rq_queue *q, unsigned int n)
 	capacity = READ_ONCE(q->capacity);
 	count = READ_ONCE(q->count);
 	if (count < capacity)
-		rq_wake_up(&q->writeq, &q->writers_woken, capacity - count, n,
-			   EPOLLOUT | EPOLLWRNORM);
+		rq_wake_up(q, &q->writeq, &q->writers_woken, capacity - count,
+			   n, EPOLLOUT | EPOLLWRNORM);
 }
 
 /*
@@ -243,6 +265,21 @@ void rq_pass_on_write(struct rq_queue *q)
 }
 
 /*
+ * q->rewake: a wake-up was held back a tick or so ago for a woken task
+ * that had not looked yet.  Forget those tasks, and wake one reader if a
+ * message is listed and one writer if a slot is free; each passes it on.
+ */
+static void rq_rewake(struct timer_list *t)
+{
+	struct rq_queue *q = container_of(t, struct rq_queue, rewake);
+
+	WRITE_ONCE(q->readers_woken, 0);
+	WRITE_ONCE(q->writers_woken, 0);
+	rq_wake_blocked_readers(q, 1);
+	rq_wake_blocked_writers(q, 1);
+}
+
+/*
  * A blocked task looks at the queue: it is no longer one to be woken.
  * The barrier orders the clearing before the look, and pairs with the
  * one in wq_has_sleeper() before rq_wake_up() reads the count: either
@@ -261,24 +298,32 @@ static bool rq_writable(struct rq_queue *q)
 	return rq_has_room(q);
 }
 
-/* Sleep until a message is listed: 0, or -ERESTARTSYS on a signal. */
+/*
+ * Sleep until a message is listed: 0, or -ERESTARTSYS on a signal.  A
+ * wake-up can reach a task between its last look and the end of its
+ * wait, while it is still on the wait queue: that task clears the flag
+ * the waker set for it here, as it would have on looking, or it would
+ * hold back the next wake-ups (rq_wake_up()).
+ */
 int rq_wait_readable(struct rq_queue *q)
 {
 	int ret;
 
 	atomic_inc(&q->waiting_readers);
 	ret = wait_event_interruptible_exclusive(q->readq, rq_readable(q));
+	smp_store_mb(q->readers_woken, 0);	/* as in rq_readable() */
 	atomic_dec(&q->waiting_readers);
 	return ret;
 }
 
-/* Sleep until a slot is free: 0, or -ERESTARTSYS on a signal. */
+/* Sleep until a slot is free: 0, or -ERESTARTSYS on a signal.  Likewise */
 int rq_wait_writable(struct rq_queue *q)
 {
 	int ret;
 
 	atomic_inc(&q->waiting_writers);
 	ret = wait_event_interruptible_exclusive(q->writeq, rq_writable(q));
+	smp_store_mb(q->writers_woken, 0);	/* as in rq_writable() */
 	atomic_dec(&q->waiting_writers);
 	return ret;
 }

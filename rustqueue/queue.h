@@ -10,6 +10,7 @@
 #include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/spinlock.h>
+#include <linux/timer.h>
 #include <linux/types.h>
 #include <linux/wait.h>
 
@@ -53,6 +54,8 @@ struct rq_msg {
  * @readers_woken: set while a blocked reader woken has not looked yet
  *	(rq_wake_up() in queue.c)
  * @writers_woken: likewise for blocked writers
+ * @rewake: a timer, armed when a wake-up is held back for a woken task
+ *	that has not looked yet: a tick or so later it sends it anyway
  * @readq: readers wait here for @listed > 0
  * @writeq: writers wait here for @count < @capacity
  * @pollq: poll, select, epoll and io_uring's poll wait here, for either
@@ -81,6 +84,7 @@ struct rq_queue {
 	atomic_t waiting_writers;
 	unsigned int readers_woken;
 	unsigned int writers_woken;
+	struct timer_list rewake;
 	wait_queue_head_t readq;
 	wait_queue_head_t writeq;
 	wait_queue_head_t pollq;
@@ -133,6 +137,7 @@ void rq_msg_free(struct rq_msg *msg);
 
 void rq_queue_init(struct rq_queue *q, unsigned int capacity,
 		   size_t max_msg_size);
+unsigned int rq_queue_destroy(struct rq_queue *q);
 int rq_wait_readable(struct rq_queue *q);
 int rq_wait_writable(struct rq_queue *q);
 void rq_pass_on_read(struct rq_queue *q);

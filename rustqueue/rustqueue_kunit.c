@@ -81,7 +81,7 @@ static int rqt_init(struct kunit *test)
 /* What a test leaves queued or spare is freed; the test frees the rest. */
 static void rqt_exit(struct kunit *test)
 {
-	rq_flush(test->priv);
+	rq_queue_destroy(test->priv);
 }
 
 static void rq_test_alloc_layout(struct kunit *test)

@@ -433,6 +433,95 @@ static void test_woken_reader_stalled_in_copy(bool stream)
 	munmap(st.page, sysconf(_SC_PAGESIZE));
 }
 
+/*
+ * A woken reader kept from running does not hold back the others: reader
+ * A (SCHED_FIFO 10, CPU 0) sleeps first, reader B (CPU 1) behind it; a
+ * SCHED_FIFO 50 task spins on CPU 0; two messages come from CPU 1.  A is
+ * woken for the first and cannot run, and the second wakes no other
+ * while A has not looked (queue.c, rq_wake_up()): B must be woken all
+ * the same, a tick or so later, long before the spinner stops.
+ */
+static volatile int spin_stop, spinning;
+
+static void *spin_main(void *arg)
+{
+	long end = now_ms() + 3 * BOUND_MS / 5;
+
+	(void)arg;
+	spinning = 1;
+	while (!spin_stop && now_ms() < end)
+		;
+	return NULL;
+}
+
+static int set_sched(pthread_t t, int cpu, int policy, int prio)
+{
+	struct sched_param sp = { .sched_priority = prio };
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	return pthread_setaffinity_np(t, sizeof(set), &set) ||
+	       pthread_setschedparam(t, policy, &sp);
+}
+
+static void test_starved_woken_reader(void)
+{
+	int ctl = rq_open_mode(DEV, O_RDWR, RUSTQUEUE_F_PACKET);
+	pthread_t self = pthread_self(), spinner;
+	struct waiter a, b;
+	char msg[LARGE];
+	cpu_set_t all;
+	long t0, took = -1;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		skip("one CPU", "a woken reader kept from running");
+		close(ctl);
+		return;
+	}
+	sched_getaffinity(0, sizeof(all), &all);
+	init_waiter(&a, PL, rq_open_mode(DEV, O_RDONLY, BP));
+	init_waiter(&b, PL, rq_open_mode(DEV, O_RDONLY, BP));
+	/* A inherits CPU 0 and SCHED_FIFO 10 from this thread */
+	if (set_sched(self, 0, SCHED_FIFO, 10))
+		bail_out("SCHED_FIFO: %s", strerror(errno));
+	ok(place(&a, ctl, 1, 0), "starved woken reader: reader A (SCHED_FIFO 10, CPU 0) waits");
+	if (set_sched(self, 1, SCHED_OTHER, 0))
+		bail_out("SCHED_OTHER: %s", strerror(errno));
+	ok(place(&b, ctl, 2, 0), "... reader B (CPU 1) waits behind it");
+	spin_stop = 0;
+	spinning = 0;
+	pthread_create(&spinner, NULL, spin_main, NULL);
+	if (set_sched(spinner, 0, SCHED_FIFO, 50))
+		bail_out("spinner: %s", strerror(errno));
+	while (!spinning)
+		sleep_ms(1);
+	sleep_ms(20);		/* it has CPU 0 to itself now */
+	memset(msg, 'a', sizeof(msg));
+	is_int(write(ctl, msg, sizeof(msg)), LARGE,
+	       "... a SCHED_FIFO 50 task spins on CPU 0; a first message is written");
+	memset(msg, 'b', sizeof(msg));
+	is_int(write(ctl, msg, sizeof(msg)), LARGE, "... and a second");
+	t0 = now_ms();
+	if (wait_done(&b, BOUND_MS / 5))
+		took = now_ms() - t0;
+	ok(took >= 0 && !is_done(&a),
+	   "... B gets a message within %d ms, while A still cannot run", BOUND_MS / 5);
+	if (took < 0)
+		diag("  B still sleeps beside two messages");
+	spin_stop = 1;
+	pthread_join(spinner, NULL);
+	ok(wait_done(&a, BOUND_MS) && wait_done(&b, BOUND_MS) &&
+	   a.ret == LARGE && b.ret == LARGE && a.buf[0] != b.buf[0],
+	   "... and once the spinner stops, A gets the other");
+	pthread_join(a.thread, NULL);
+	pthread_join(b.thread, NULL);
+	sched_setaffinity(0, sizeof(all), &all);
+	close(a.fd);
+	close(b.fd);
+	close(ctl);
+}
+
 /* ---- 13.3: a read decides its mode where SET_FLAGS changes it ---------- */
 
 /*
@@ -1179,6 +1268,7 @@ int main(int argc, char **argv)
 		test_13_2_ioctls_beside_stalled_copy();
 		test_woken_reader_stalled_in_copy(false);
 		test_woken_reader_stalled_in_copy(true);
+		test_starved_woken_reader();
 		test_13_3_mode_change_race();
 		test_epollexclusive(false);
 		test_epollexclusive(true);
