@@ -73,6 +73,7 @@
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/poll.h>
+#include <linux/preempt.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -161,18 +162,20 @@ unsigned int rq_queue_destroy(struct rq_queue *q)
 /*
  * Wake up to @n of the blocked tasks on @wq, no more than @avail (the
  * messages listed, or the slots free), in one call; one alone is woken
- * synchronously (the waker is about to return or block, the woken one
- * takes over).  But while a task woken before has not looked yet
- * (*@woken is set), a single new message (slot) wakes no other: that
- * one will find it, or pass the wake-up on (see the pass-on rule above);
- * a task that already runs and takes it first (a busy reader's next
- * read) would leave a second woken task nothing to do but sleep again.
- * The wake-up held back is sent by q->rewake a tick or so later if the
- * woken task has still not looked (a higher-priority task on its CPU, a
- * throttled cgroup): it cannot hold the others back for longer.
+ * synchronously from a task (the waker is about to return or block, the
+ * woken one takes over).  But while a task woken before has not looked
+ * yet (*@woken is set, less than a clock tick or two ago), a single new
+ * message (slot) wakes no other: that one will find it, or pass the
+ * wake-up on (see the pass-on rule above); a task that already runs and
+ * takes it first (a busy reader's next read) would leave a second woken
+ * task nothing to do but sleep again.  A woken task kept from running
+ * (a higher-priority task on its CPU, a throttled cgroup) so holds the
+ * others back for a tick or two at most: the next wake-up after that is
+ * sent, and if none comes, q->rewake sends one.
  *
- * *@woken is set here and cleared, without the lock, by every blocked
- * task as it looks (rq_readable(), rq_writable()) and as its wait ends
+ * *@woken is the time of that wake-up (jiffies, low bit set), or 0.  It
+ * is set here and cleared, without the lock, by every blocked task as it
+ * looks (rq_readable(), rq_writable()) and as its wait ends
  * (rq_wait_readable(), rq_wait_writable()), and by q->rewake: clearing
  * is always safe, a task too many is woken later, never one too few.
  * The caller has made its change visible and seen a sleeper with
@@ -180,19 +183,21 @@ unsigned int rq_queue_destroy(struct rq_queue *q)
  * prepare_to_wait_event() and with the one after it clears *@woken.
  */
 static void rq_wake_up(struct rq_queue *q, wait_queue_head_t *wq,
-		       unsigned int *woken, unsigned int avail, unsigned int n,
+		       unsigned long *woken, unsigned int avail, unsigned int n,
 		       __poll_t events)
 {
+	unsigned long since = READ_ONCE(*woken);
+
 	n = min(n, avail);
 	if (!n)
 		return;
-	if (n == 1 && READ_ONCE(*woken)) {
+	if (n == 1 && since && time_before(jiffies, since + 1)) {
 		if (!timer_pending(&q->rewake))
-			mod_timer(&q->rewake, jiffies + 1);
+			mod_timer(&q->rewake, jiffies + 2);
 		return;
 	}
-	WRITE_ONCE(*woken, 1);
-	if (n == 1)
+	WRITE_ONCE(*woken, jiffies | 1);
+	if (n == 1 && in_task())
 		wake_up_interruptible_sync_poll(wq, events);
 	else
 		__wake_up(wq, TASK_INTERRUPTIBLE, n, poll_to_key(events));
@@ -265,9 +270,12 @@ void rq_pass_on_write(struct rq_queue *q)
 }
 
 /*
- * q->rewake: a wake-up was held back a tick or so ago for a woken task
- * that had not looked yet.  Forget those tasks, and wake one reader if a
- * message is listed and one writer if a slot is free; each passes it on.
+ * q->rewake: a wake-up was held back a tick or two ago for a woken task
+ * that had not looked yet, and may have been the last.  Forget the woken
+ * tasks, and wake one reader if a message is listed and one writer if a
+ * slot is free; each passes it on.  (On a kernel that runs timers in a
+ * thread, PREEMPT_RT, this waits for that thread like any task: for as
+ * long as a higher-priority task keeps its CPU, if no message comes.)
  */
 static void rq_rewake(struct timer_list *t)
 {

@@ -51,11 +51,11 @@ struct rq_msg {
  * @waiting_readers: tasks waiting to read (rq_wait_readable(), or for
  *	their turn behind another reader of their open file: dev.c)
  * @waiting_writers: tasks in rq_wait_writable()
- * @readers_woken: set while a blocked reader woken has not looked yet
- *	(rq_wake_up() in queue.c)
+ * @readers_woken: when a blocked reader was woken that has not looked
+ *	yet (jiffies, low bit set), or 0 (rq_wake_up() in queue.c)
  * @writers_woken: likewise for blocked writers
  * @rewake: a timer, armed when a wake-up is held back for a woken task
- *	that has not looked yet: a tick or so later it sends it anyway
+ *	that has not looked yet: a tick or two later it sends one anyway
  * @readq: readers wait here for @listed > 0
  * @writeq: writers wait here for @count < @capacity
  * @pollq: poll, select, epoll and io_uring's poll wait here, for either
@@ -82,8 +82,8 @@ struct rq_queue {
 	unsigned int high_watermark;
 	atomic_t waiting_readers;
 	atomic_t waiting_writers;
-	unsigned int readers_woken;
-	unsigned int writers_woken;
+	unsigned long readers_woken;
+	unsigned long writers_woken;
 	struct timer_list rewake;
 	wait_queue_head_t readq;
 	wait_queue_head_t writeq;

@@ -436,10 +436,15 @@ static void test_woken_reader_stalled_in_copy(bool stream)
 /*
  * A woken reader kept from running does not hold back the others: reader
  * A (SCHED_FIFO 10, CPU 0) sleeps first, reader B (CPU 1) behind it; a
- * SCHED_FIFO 50 task spins on CPU 0; two messages come from CPU 1.  A is
+ * SCHED_FIFO 50 task spins on CPU 0; two messages are written.  A is
  * woken for the first and cannot run, and the second wakes no other
- * while A has not looked (queue.c, rq_wake_up()): B must be woken all
- * the same, a tick or so later, long before the spinner stops.
+ * while A has not looked, for a tick or two (queue.c, rq_wake_up()): B
+ * must be woken all the same, long before the spinner stops.  Written
+ * from CPU 1, the held-back wake-up is sent by the queue's timer.  With
+ * @timer_starved, the two messages are written from CPU 0 (by a task
+ * above the spinner), so that the timer is on CPU 0 too, where a kernel
+ * that runs timers in a thread (PREEMPT_RT) cannot run it; a third
+ * message, written from CPU 1 after a few ticks, must then wake B.
  */
 static volatile int spin_stop, spinning;
 
@@ -465,17 +470,25 @@ static int set_sched(pthread_t t, int cpu, int policy, int prio)
 	       pthread_setschedparam(t, policy, &sp);
 }
 
-static void test_starved_woken_reader(void)
+static void put_msg(int fd, char c, const char *what)
+{
+	char msg[LARGE];
+
+	memset(msg, c, sizeof(msg));
+	is_int(write(fd, msg, sizeof(msg)), LARGE, "%s", what);
+}
+
+static void test_starved_woken_reader(bool timer_starved)
 {
 	int ctl = rq_open_mode(DEV, O_RDWR, RUSTQUEUE_F_PACKET);
+	const char *how = timer_starved ? "written on the spinner's CPU" : "written on the other CPU";
 	pthread_t self = pthread_self(), spinner;
 	struct waiter a, b;
-	char msg[LARGE];
 	cpu_set_t all;
 	long t0, took = -1;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
-		skip("one CPU", "a woken reader kept from running");
+		skip("one CPU", "a woken reader kept from running (%s)", how);
 		close(ctl);
 		return;
 	}
@@ -485,38 +498,48 @@ static void test_starved_woken_reader(void)
 	/* A inherits CPU 0 and SCHED_FIFO 10 from this thread */
 	if (set_sched(self, 0, SCHED_FIFO, 10))
 		bail_out("SCHED_FIFO: %s", strerror(errno));
-	ok(place(&a, ctl, 1, 0), "starved woken reader: reader A (SCHED_FIFO 10, CPU 0) waits");
+	ok(place(&a, ctl, 1, 0), "starved woken reader (%s): reader A (SCHED_FIFO 10, CPU 0) waits", how);
 	if (set_sched(self, 1, SCHED_OTHER, 0))
 		bail_out("SCHED_OTHER: %s", strerror(errno));
 	ok(place(&b, ctl, 2, 0), "... reader B (CPU 1) waits behind it");
 	spin_stop = 0;
 	spinning = 0;
+	if (timer_starved && set_sched(self, 0, SCHED_FIFO, 60))
+		bail_out("SCHED_FIFO 60: %s", strerror(errno));
 	pthread_create(&spinner, NULL, spin_main, NULL);
 	if (set_sched(spinner, 0, SCHED_FIFO, 50))
 		bail_out("spinner: %s", strerror(errno));
+	if (timer_starved) {
+		put_msg(ctl, 'a', "... a first message is written from CPU 0, above the spinner");
+		put_msg(ctl, 'b', "... and a second");
+		if (set_sched(self, 1, SCHED_OTHER, 0))
+			bail_out("SCHED_OTHER: %s", strerror(errno));
+	}
 	while (!spinning)
 		sleep_ms(1);
-	sleep_ms(20);		/* it has CPU 0 to itself now */
-	memset(msg, 'a', sizeof(msg));
-	is_int(write(ctl, msg, sizeof(msg)), LARGE,
-	       "... a SCHED_FIFO 50 task spins on CPU 0; a first message is written");
-	memset(msg, 'b', sizeof(msg));
-	is_int(write(ctl, msg, sizeof(msg)), LARGE, "... and a second");
+	sleep_ms(30);		/* the spinner has CPU 0 to itself, a few ticks */
+	if (timer_starved) {
+		put_msg(ctl, 'c', "... a SCHED_FIFO 50 task spins on CPU 0; a third message comes from CPU 1");
+	} else {
+		put_msg(ctl, 'a', "... a SCHED_FIFO 50 task spins on CPU 0; a first message is written");
+		put_msg(ctl, 'b', "... and a second");
+	}
 	t0 = now_ms();
 	if (wait_done(&b, BOUND_MS / 5))
 		took = now_ms() - t0;
 	ok(took >= 0 && !is_done(&a),
 	   "... B gets a message within %d ms, while A still cannot run", BOUND_MS / 5);
 	if (took < 0)
-		diag("  B still sleeps beside two messages");
+		diag("  B still sleeps beside the messages");
 	spin_stop = 1;
 	pthread_join(spinner, NULL);
 	ok(wait_done(&a, BOUND_MS) && wait_done(&b, BOUND_MS) &&
 	   a.ret == LARGE && b.ret == LARGE && a.buf[0] != b.buf[0],
-	   "... and once the spinner stops, A gets the other");
+	   "... and once the spinner stops, A gets another");
 	pthread_join(a.thread, NULL);
 	pthread_join(b.thread, NULL);
 	sched_setaffinity(0, sizeof(all), &all);
+	ioctl(ctl, RUSTQUEUE_IOC_FLUSH);
 	close(a.fd);
 	close(b.fd);
 	close(ctl);
@@ -1268,7 +1291,8 @@ int main(int argc, char **argv)
 		test_13_2_ioctls_beside_stalled_copy();
 		test_woken_reader_stalled_in_copy(false);
 		test_woken_reader_stalled_in_copy(true);
-		test_starved_woken_reader();
+		test_starved_woken_reader(false);
+		test_starved_woken_reader(true);
 		test_13_3_mode_change_race();
 		test_epollexclusive(false);
 		test_epollexclusive(true);
