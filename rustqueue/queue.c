@@ -410,6 +410,20 @@ void rq_free_msgs(struct rq_msg **msgs, unsigned int n)
 	}
 }
 
+/*
+ * Keep @msg's buffer as a spare if used slots and spares leave room for
+ * it (count + nspare stays within the capacity): true if kept, false if
+ * the caller is to free it.  q->lock held.
+ */
+static bool rq_keep_spare(struct rq_queue *q, struct rq_msg *msg)
+{
+	if (q->count + q->nspare >= q->capacity)
+		return false;
+	list_add(&msg->node, &q->spare);
+	WRITE_ONCE(q->nspare, q->nspare + 1);
+	return true;
+}
+
 /* Unlink a spare if count + nspare exceeds the capacity; q->lock held */
 static struct rq_msg *rq_trim_spare(struct rq_queue *q)
 {
@@ -576,12 +590,8 @@ unsigned int rq_release_batch(struct rq_queue *q, struct rq_msg **msgs,
 	q->dequeued += n;
 	for (i = 0; i < n; i++) {
 		q->bytes -= msgs[i]->len;
-		if (left + q->nspare < q->capacity) {
-			list_add(&msgs[i]->node, &q->spare);
-			WRITE_ONCE(q->nspare, q->nspare + 1);
-		} else {
+		if (!rq_keep_spare(q, msgs[i]))
 			list_add(&msgs[i]->node, &drop);
-		}
 	}
 	spin_unlock(&q->lock);
 	rq_wake_writers(q, n);
@@ -614,11 +624,8 @@ unsigned int rq_release(struct rq_queue *q, struct rq_msg *msg, bool recycle)
 	WRITE_ONCE(q->count, left);
 	q->bytes -= msg->len;
 	q->dequeued++;
-	if (recycle && left + q->nspare < q->capacity) {
-		list_add(&msg->node, &q->spare);
-		WRITE_ONCE(q->nspare, q->nspare + 1);
+	if (recycle && rq_keep_spare(q, msg))
 		msg = NULL;
-	}
 	spin_unlock(&q->lock);
 	rq_wake_writers(q, 1);
 	if (recycle && msg)
@@ -633,14 +640,12 @@ unsigned int rq_release(struct rq_queue *q, struct rq_msg *msg, bool recycle)
  */
 void rq_recycle(struct rq_queue *q, struct rq_msg *msg)
 {
+	bool kept;
+
 	spin_lock(&q->lock);
-	if (q->count + q->nspare < q->capacity) {
-		list_add(&msg->node, &q->spare);
-		WRITE_ONCE(q->nspare, q->nspare + 1);
-		msg = NULL;
-	}
+	kept = rq_keep_spare(q, msg);
 	spin_unlock(&q->lock);
-	if (msg)
+	if (!kept)
 		rq_msg_free(msg);
 }
 
