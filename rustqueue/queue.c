@@ -51,9 +51,11 @@
  * it came for, before any user copy or further wait, or as it leaves
  * without: if what it waited for is still there, the next sleeper is
  * woken.  No message sits listed, and no slot free, while a blocked task
- * that could use it sleeps on (for longer than a woken one is kept from
- * running, a clock tick or two at most).  (Pollers are not part of this: an EPOLLEXCLUSIVE
- * instance woken for a message it does not act on is epoll's contract.)
+ * that could use it sleeps on, for longer than a clock tick or two
+ * (rq_wake_up(); on PREEMPT_RT, if no further message comes, for as long
+ * as q->rewake's thread is kept from its CPU: rq_rewake()).  (Pollers
+ * are not part of this: an EPOLLEXCLUSIVE instance woken for a message
+ * it does not act on is epoll's contract.)
  * A stream-mode open file's own state (the message it holds, its end of
  * file, its mode) changes what poll() says of that file alone: its
  * pollers also wait on a queue of that file's own (dev.c).
