@@ -545,6 +545,74 @@ static void test_starved_woken_reader(bool timer_starved)
 	close(ctl);
 }
 
+/*
+ * The same for writers: the queue full, writer A (SCHED_FIFO 10, CPU 0)
+ * waits, writer B (CPU 1) behind it; a SCHED_FIFO 50 task spins on CPU 0;
+ * two messages are read from CPU 1.  A is woken for the first slot and
+ * cannot run; B must get the second all the same.
+ */
+static void test_starved_woken_writer(void)
+{
+	int ctl = rq_open_mode(DEV, O_RDWR, RUSTQUEUE_F_PACKET);
+	pthread_t self = pthread_self(), spinner;
+	struct rustqueue_info info = rq_info(ctl);
+	struct waiter a, b;
+	char buf[ROOM_LARGE];
+	unsigned int i;
+	cpu_set_t all;
+	long t0, took = -1;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		skip("one CPU", "a woken writer kept from running");
+		close(ctl);
+		return;
+	}
+	sched_getaffinity(0, sizeof(all), &all);
+	memset(buf, 'f', sizeof(buf));
+	for (i = 0; i < info.capacity; i++)
+		if (write(ctl, buf, SMALL) != SMALL)
+			bail_out("fill: %s", strerror(errno));
+	init_waiter(&a, W1, rq_open_mode(DEV, O_WRONLY, BP));
+	init_waiter(&b, W1, rq_open_mode(DEV, O_WRONLY, BP));
+	strcpy(a.buf, "writer A");
+	strcpy(b.buf, "writer B");
+	if (set_sched(self, 0, SCHED_FIFO, 10))
+		bail_out("SCHED_FIFO: %s", strerror(errno));
+	ok(place(&a, ctl, 0, 1), "starved woken writer: the queue full, writer A (SCHED_FIFO 10, CPU 0) waits");
+	if (set_sched(self, 1, SCHED_OTHER, 0))
+		bail_out("SCHED_OTHER: %s", strerror(errno));
+	ok(place(&b, ctl, 0, 2), "... writer B (CPU 1) waits behind it");
+	spin_stop = 0;
+	spinning = 0;
+	pthread_create(&spinner, NULL, spin_main, NULL);
+	if (set_sched(spinner, 0, SCHED_FIFO, 50))
+		bail_out("spinner: %s", strerror(errno));
+	while (!spinning)
+		sleep_ms(1);
+	sleep_ms(30);
+	is_int(read(ctl, buf, sizeof(buf)), SMALL,
+	       "... a SCHED_FIFO 50 task spins on CPU 0; a message is read");
+	is_int(read(ctl, buf, sizeof(buf)), SMALL, "... and a second");
+	t0 = now_ms();
+	if (wait_done(&b, BOUND_MS / 5))
+		took = now_ms() - t0;
+	ok(took >= 0 && b.ret == 8 && !is_done(&a),
+	   "... B's write goes in within %d ms, while A still cannot run", BOUND_MS / 5);
+	if (took < 0)
+		diag("  B still sleeps beside a free slot");
+	spin_stop = 1;
+	pthread_join(spinner, NULL);
+	ok(wait_done(&a, BOUND_MS) && a.ret == 8,
+	   "... and once the spinner stops, A's goes in too");
+	pthread_join(a.thread, NULL);
+	pthread_join(b.thread, NULL);
+	sched_setaffinity(0, sizeof(all), &all);
+	ioctl(ctl, RUSTQUEUE_IOC_FLUSH);
+	close(a.fd);
+	close(b.fd);
+	close(ctl);
+}
+
 /* ---- 13.3: a read decides its mode where SET_FLAGS changes it ---------- */
 
 /*
@@ -1293,6 +1361,7 @@ int main(int argc, char **argv)
 		test_woken_reader_stalled_in_copy(true);
 		test_starved_woken_reader(false);
 		test_starved_woken_reader(true);
+		test_starved_woken_writer();
 		test_13_3_mode_change_race();
 		test_epollexclusive(false);
 		test_epollexclusive(true);
