@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <linux/rustqueue.h>
 
@@ -45,6 +46,19 @@ static inline int cmp_double(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
+}
+
+/*
+ * Context switches of the whole process (voluntary and not) since @u0,
+ * per message of @messages.
+ */
+static inline double switches_since(const struct rusage *u0, long messages)
+{
+	struct rusage u1;
+
+	getrusage(RUSAGE_SELF, &u1);
+	return (double)(u1.ru_nvcsw - u0->ru_nvcsw + u1.ru_nivcsw - u0->ru_nivcsw) /
+	       messages;
 }
 
 /* rustqueue's capacity to @cap, the one before in *@old (if not NULL) */

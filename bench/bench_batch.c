@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -191,7 +190,7 @@ out:
 static double run_once(int mech, size_t size, unsigned int batch, long messages,
 		       double *cs)
 {
-	struct rusage u0, u1;
+	struct rusage u0;
 	struct run r = { .mech = mech, .size = size, .batch = batch,
 			 .messages = messages };
 	struct timespec t0, t1;
@@ -225,9 +224,7 @@ static double run_once(int mech, size_t size, unsigned int batch, long messages,
 	pthread_join(p, NULL);
 	pthread_join(c, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	getrusage(RUSAGE_SELF, &u1);
-	*cs = (double)(u1.ru_nvcsw - u0.ru_nvcsw + u1.ru_nivcsw - u0.ru_nivcsw) /
-	      messages;
+	*cs = switches_since(&u0, messages);
 	close(r.wfd);
 	close(r.rfd);
 	pthread_barrier_destroy(&r.go);

@@ -26,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -222,7 +221,7 @@ static void *consumer(void *arg)
 static double run_once(const struct mech *m, int threads, size_t size,
 		       long messages, double *cs)
 {
-	struct rusage u0, u1;
+	struct rusage u0;
 	struct run r = { .m = m, .size = size, .nprod = threads,
 			 .ncons = threads, .per_prod = messages / threads };
 	pthread_t t[16];
@@ -252,9 +251,7 @@ static double run_once(const struct mech *m, int threads, size_t size,
 	for (i = 0; i < threads; i++)
 		pthread_join(t[i], NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	getrusage(RUSAGE_SELF, &u1);
-	*cs = (double)(u1.ru_nvcsw - u0.ru_nvcsw + u1.ru_nivcsw - u0.ru_nivcsw) /
-	      (r.per_prod * threads);
+	*cs = switches_since(&u0, r.per_prod * threads);
 	close(fd);
 	free(stop);
 	m->teardown(&r);
