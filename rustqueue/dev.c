@@ -260,8 +260,7 @@ static ssize_t rq_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	rq_log(dev, "enqueued %zu bytes (%u in queue)\n", len, count);
 	ret = len;
 out:
-	if (woken)
-		rq_pass_on_write(q);
+	rq_pass_on_write(q, &woken);
 	if (msg)
 		rq_msg_free(msg);
 	return ret;
@@ -288,8 +287,7 @@ static ssize_t rq_read_packet(struct kiocb *iocb, struct rq_file *rf,
 		woken = true;
 	}
 	/* a wake-up it does not need goes on before the copy, which may stall */
-	if (woken)
-		rq_pass_on_read(q);
+	rq_pass_on_read(q, &woken);
 	if (!ret) {
 		ret = msg->len;
 		if (copy_to_iter(msg->data, msg->len, to) != msg->len) {
@@ -414,10 +412,7 @@ static int rq_read_turn(struct rq_file *rf, bool nowait, bool *woken)
 		return 0;
 	if (nowait)
 		return -EAGAIN;
-	if (*woken) {
-		rq_pass_on_read(&rf->dev->q);
-		*woken = false;
-	}
+	rq_pass_on_read(&rf->dev->q, woken);
 	return mutex_lock_interruptible(&rf->read_lock) ? -ERESTARTSYS : 0;
 }
 
@@ -457,10 +452,7 @@ static ssize_t rq_read_stream(struct kiocb *iocb, struct rq_file *rf,
 			rq_log(rf->dev, "dequeued (%u remaining)\n", left);
 		}
 		/* as in rq_read_packet(): before the copy */
-		if (woken) {
-			rq_pass_on_read(&rf->dev->q);
-			woken = false;
-		}
+		rq_pass_on_read(&rf->dev->q, &woken);
 		if (!IS_ERR_OR_NULL(msg))
 			ret = rq_stream_copy(rf, msg, to, &changed);
 		mutex_unlock(&rf->read_lock);
@@ -476,8 +468,7 @@ static ssize_t rq_read_stream(struct kiocb *iocb, struct rq_file *rf,
 	}
 	if (ret == -EAGAIN && !(flags & RUSTQUEUE_F_BLOCK))
 		ret = 0;			/* end-of-file, as the seed */
-	if (woken)
-		rq_pass_on_read(&rf->dev->q);
+	rq_pass_on_read(&rf->dev->q, &woken);
 	return ret;
 }
 
@@ -697,10 +688,8 @@ static unsigned int rq_send_group(struct rq_dev *dev, const struct rustqueue_msg
 		 * A wake-up this batch used may be one of several: pass it
 		 * on now, not after the copies of the groups still to come.
 		 */
-		if (k && *woken) {
-			rq_pass_on_write(q);
-			*woken = false;
-		}
+		if (k)
+			rq_pass_on_write(q, woken);
 		if (sent == n)
 			break;
 		if (!wait) {
@@ -749,8 +738,7 @@ static long rq_send_batch(struct file *file, struct rq_file *rf,
 			break;
 		cond_resched();
 	}
-	if (woken)
-		rq_pass_on_write(q);
+	rq_pass_on_write(q, &woken);
 	if (done)
 		return done;
 	if (err == -ENOSPC || err == -EMSGSIZE)
@@ -789,10 +777,7 @@ static int rq_recv_group(struct rq_dev *dev, const struct rustqueue_msg *d,
 		return k;
 	taken = k;
 	/* as in rq_send_group(): pass a wake-up on before the copies */
-	if (*woken) {
-		rq_pass_on_read(q);
-		*woken = false;
-	}
+	rq_pass_on_read(q, woken);
 	for (i = 0; i < taken; i++) {
 		if (!rq_uptr_fits(d[i].ptr) ||
 		    copy_to_user(u64_to_user_ptr(d[i].ptr), msgs[i]->data,
@@ -840,8 +825,7 @@ static long rq_recv_batch(struct file *file, struct rq_file *rf,
 			break;
 		cond_resched();
 	}
-	if (woken)
-		rq_pass_on_read(&rf->dev->q);
+	rq_pass_on_read(&rf->dev->q, &woken);
 	return done ?: ret;
 }
 

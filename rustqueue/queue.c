@@ -256,18 +256,25 @@ static void rq_wake_writers(struct rq_queue *q, unsigned int n)
 }
 
 /*
- * A woken reader took its message, or leaves without one: wake the next
- * blocked one if a message is still listed.  The pollers were told of it
- * when it came.
+ * A woken reader took its message, or leaves without one: if *@woken
+ * (the caller was woken and has not passed it on yet), clear it and wake
+ * the next blocked reader if a message is still listed.  The pollers
+ * were told of it when it came.
  */
-void rq_pass_on_read(struct rq_queue *q)
+void rq_pass_on_read(struct rq_queue *q, bool *woken)
 {
+	if (!*woken)
+		return;
+	*woken = false;
 	rq_wake_blocked_readers(q, 1);
 }
 
-/* A woken writer leaves: wake the next blocked one if a slot is free. */
-void rq_pass_on_write(struct rq_queue *q)
+/* A woken writer leaves: likewise, if a slot is free. */
+void rq_pass_on_write(struct rq_queue *q, bool *woken)
 {
+	if (!*woken)
+		return;
+	*woken = false;
 	rq_wake_blocked_writers(q, 1);
 }
 

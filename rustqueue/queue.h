@@ -140,8 +140,8 @@ void rq_queue_init(struct rq_queue *q, unsigned int capacity,
 unsigned int rq_queue_destroy(struct rq_queue *q);
 int rq_wait_readable(struct rq_queue *q);
 int rq_wait_writable(struct rq_queue *q);
-void rq_pass_on_read(struct rq_queue *q);
-void rq_pass_on_write(struct rq_queue *q);
+void rq_pass_on_read(struct rq_queue *q, bool *woken);
+void rq_pass_on_write(struct rq_queue *q, bool *woken);
 struct rq_msg *rq_get_buffer(struct rq_queue *q, size_t len, gfp_t gfp);
 unsigned int rq_get_buffers(struct rq_queue *q, const size_t *lens,
 			    unsigned int n, struct rq_msg **msgs, gfp_t gfp);

@@ -655,6 +655,7 @@ static void rq_test_pass_on(struct kunit *test)
 	struct rq_queue *q = test->priv;
 	struct rqt_waiter *a = rqt_start_waiter(test, q, 1);
 	struct rqt_waiter *b = rqt_start_waiter(test, q, 2);
+	bool woken = true;
 
 	/* exclusive sleepers are woken in the order they slept: a first */
 	rqt_put(test, q, 100, 1);
@@ -664,7 +665,8 @@ static void rq_test_pass_on(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, atomic_read(&q->waiting_readers), 1);
 
 	/* a leaves without the message: it passes the wake-up on */
-	rq_pass_on_read(q);
+	rq_pass_on_read(q, &woken);
+	KUNIT_EXPECT_FALSE(test, woken);
 	if (!wait_for_completion_timeout(&b->done, 30 * HZ)) {
 		KUNIT_FAIL(test, "the second reader was not woken");
 		rqt_put(test, q, 1, 2);	/* it must not outlive the queue */
