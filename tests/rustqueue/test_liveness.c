@@ -459,15 +459,74 @@ static void *spin_main(void *arg)
 	return NULL;
 }
 
-static int set_sched(pthread_t t, int cpu, int policy, int prio)
+static void set_sched(pthread_t t, int cpu, int policy, int prio)
 {
 	struct sched_param sp = { .sched_priority = prio };
 	cpu_set_t set;
 
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
-	return pthread_setaffinity_np(t, sizeof(set), &set) ||
-	       pthread_setschedparam(t, policy, &sp);
+	if (pthread_setaffinity_np(t, sizeof(set), &set) ||
+	    pthread_setschedparam(t, policy, &sp))
+		bail_out("CPU %d, policy %d, priority %d: %s", cpu, policy, prio,
+			 strerror(errno));
+}
+
+/*
+ * Of a starved-waiter test: the @n waiters of @a wait first, on CPU 0 at
+ * SCHED_FIFO 10 (they inherit them from this thread), then B behind them
+ * on CPU 1; this thread is left on CPU 1, SCHED_OTHER.  @readers: they
+ * read, else they write.
+ */
+static void place_starved(struct waiter *a, unsigned int n, struct waiter *b,
+			  int ctl, bool readers, const char *what)
+{
+	const char *who = readers ? "reader" : "writer";
+	unsigned int i;
+
+	set_sched(pthread_self(), 0, SCHED_FIFO, 10);
+	for (i = 0; i < n; i++)
+		ok(place(&a[i], ctl, readers * (i + 1), !readers * (i + 1)),
+		   "%s: %s A%u (SCHED_FIFO 10, CPU 0) waits", what, who, i + 1);
+	set_sched(pthread_self(), 1, SCHED_OTHER, 0);
+	ok(place(b, ctl, readers * (n + 1), !readers * (n + 1)),
+	   "... %s B (CPU 1) waits behind", who);
+}
+
+/* A SCHED_FIFO 50 spinner on CPU 0, until stop_spinner() */
+static pthread_t start_spinner(void)
+{
+	pthread_t t;
+
+	spin_stop = 0;
+	spinning = 0;
+	pthread_create(&t, NULL, spin_main, NULL);
+	set_sched(t, 0, SCHED_FIFO, 50);
+	return t;
+}
+
+/* Wait until the spinner has had CPU 0 to itself for a few ticks. */
+static void spinner_settled(void)
+{
+	while (!spinning)
+		sleep_ms(1);
+	sleep_ms(30);
+}
+
+static void stop_spinner(pthread_t t)
+{
+	spin_stop = 1;
+	pthread_join(t, NULL);
+}
+
+/* Whether W is done within @ms, and diagnose it if not. */
+static bool done_within(struct waiter *w, long ms, const char *still)
+{
+	bool done = wait_done(w, ms);
+
+	if (!done)
+		diag("  %s", still);
+	return done;
 }
 
 static void put_msg(int fd, char c, const char *what)
@@ -482,10 +541,10 @@ static void test_starved_woken_reader(bool timer_starved)
 {
 	int ctl = rq_open_mode(DEV, O_RDWR, RUSTQUEUE_F_PACKET);
 	const char *how = timer_starved ? "written on the spinner's CPU" : "written on the other CPU";
-	pthread_t self = pthread_self(), spinner;
 	struct waiter a, b;
+	pthread_t spinner;
+	char what[80];
 	cpu_set_t all;
-	long t0, took = -1;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
 		skip("one CPU", "a woken reader kept from running (%s)", how);
@@ -495,44 +554,26 @@ static void test_starved_woken_reader(bool timer_starved)
 	sched_getaffinity(0, sizeof(all), &all);
 	init_waiter(&a, PL, rq_open_mode(DEV, O_RDONLY, BP));
 	init_waiter(&b, PL, rq_open_mode(DEV, O_RDONLY, BP));
-	/* A inherits CPU 0 and SCHED_FIFO 10 from this thread */
-	if (set_sched(self, 0, SCHED_FIFO, 10))
-		bail_out("SCHED_FIFO: %s", strerror(errno));
-	ok(place(&a, ctl, 1, 0), "starved woken reader (%s): reader A (SCHED_FIFO 10, CPU 0) waits", how);
-	if (set_sched(self, 1, SCHED_OTHER, 0))
-		bail_out("SCHED_OTHER: %s", strerror(errno));
-	ok(place(&b, ctl, 2, 0), "... reader B (CPU 1) waits behind it");
-	spin_stop = 0;
-	spinning = 0;
-	if (timer_starved && set_sched(self, 0, SCHED_FIFO, 60))
-		bail_out("SCHED_FIFO 60: %s", strerror(errno));
-	pthread_create(&spinner, NULL, spin_main, NULL);
-	if (set_sched(spinner, 0, SCHED_FIFO, 50))
-		bail_out("spinner: %s", strerror(errno));
+	snprintf(what, sizeof(what), "starved woken reader (%s)", how);
+	place_starved(&a, 1, &b, ctl, true, what);
+	if (timer_starved)
+		set_sched(pthread_self(), 0, SCHED_FIFO, 60);
+	spinner = start_spinner();
 	if (timer_starved) {
 		put_msg(ctl, 'a', "... a first message is written from CPU 0, above the spinner");
 		put_msg(ctl, 'b', "... and a second");
-		if (set_sched(self, 1, SCHED_OTHER, 0))
-			bail_out("SCHED_OTHER: %s", strerror(errno));
+		set_sched(pthread_self(), 1, SCHED_OTHER, 0);
 	}
-	while (!spinning)
-		sleep_ms(1);
-	sleep_ms(30);		/* the spinner has CPU 0 to itself, a few ticks */
+	spinner_settled();
 	if (timer_starved) {
 		put_msg(ctl, 'c', "... a SCHED_FIFO 50 task spins on CPU 0; a third message comes from CPU 1");
 	} else {
 		put_msg(ctl, 'a', "... a SCHED_FIFO 50 task spins on CPU 0; a first message is written");
 		put_msg(ctl, 'b', "... and a second");
 	}
-	t0 = now_ms();
-	if (wait_done(&b, BOUND_MS / 5))
-		took = now_ms() - t0;
-	ok(took >= 0 && !is_done(&a),
+	ok(done_within(&b, BOUND_MS / 5, "B still sleeps beside the messages") && !is_done(&a),
 	   "... B gets a message within %d ms, while A still cannot run", BOUND_MS / 5);
-	if (took < 0)
-		diag("  B still sleeps beside the messages");
-	spin_stop = 1;
-	pthread_join(spinner, NULL);
+	stop_spinner(spinner);
 	ok(wait_done(&a, BOUND_MS) && wait_done(&b, BOUND_MS) &&
 	   a.ret == LARGE && b.ret == LARGE && a.buf[0] != b.buf[0],
 	   "... and once the spinner stops, A gets another");
@@ -554,13 +595,12 @@ static void test_starved_woken_reader(bool timer_starved)
 static void test_starved_woken_writer(void)
 {
 	int ctl = rq_open_mode(DEV, O_RDWR, RUSTQUEUE_F_PACKET);
-	pthread_t self = pthread_self(), spinner;
 	struct rustqueue_info info = rq_info(ctl);
 	struct waiter a, b;
 	char buf[ROOM_LARGE];
+	pthread_t spinner;
 	unsigned int i;
 	cpu_set_t all;
-	long t0, took = -1;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
 		skip("one CPU", "a woken writer kept from running");
@@ -576,32 +616,16 @@ static void test_starved_woken_writer(void)
 	init_waiter(&b, W1, rq_open_mode(DEV, O_WRONLY, BP));
 	strcpy(a.buf, "writer A");
 	strcpy(b.buf, "writer B");
-	if (set_sched(self, 0, SCHED_FIFO, 10))
-		bail_out("SCHED_FIFO: %s", strerror(errno));
-	ok(place(&a, ctl, 0, 1), "starved woken writer: the queue full, writer A (SCHED_FIFO 10, CPU 0) waits");
-	if (set_sched(self, 1, SCHED_OTHER, 0))
-		bail_out("SCHED_OTHER: %s", strerror(errno));
-	ok(place(&b, ctl, 0, 2), "... writer B (CPU 1) waits behind it");
-	spin_stop = 0;
-	spinning = 0;
-	pthread_create(&spinner, NULL, spin_main, NULL);
-	if (set_sched(spinner, 0, SCHED_FIFO, 50))
-		bail_out("spinner: %s", strerror(errno));
-	while (!spinning)
-		sleep_ms(1);
-	sleep_ms(30);
+	place_starved(&a, 1, &b, ctl, false, "starved woken writer, the queue full");
+	spinner = start_spinner();
+	spinner_settled();
 	is_int(read(ctl, buf, sizeof(buf)), SMALL,
 	       "... a SCHED_FIFO 50 task spins on CPU 0; a message is read");
 	is_int(read(ctl, buf, sizeof(buf)), SMALL, "... and a second");
-	t0 = now_ms();
-	if (wait_done(&b, BOUND_MS / 5))
-		took = now_ms() - t0;
-	ok(took >= 0 && b.ret == 8 && !is_done(&a),
+	ok(done_within(&b, BOUND_MS / 5, "B still sleeps beside a free slot") &&
+	   b.ret == 8 && !is_done(&a),
 	   "... B's write goes in within %d ms, while A still cannot run", BOUND_MS / 5);
-	if (took < 0)
-		diag("  B still sleeps beside a free slot");
-	spin_stop = 1;
-	pthread_join(spinner, NULL);
+	stop_spinner(spinner);
 	ok(wait_done(&a, BOUND_MS) && a.ret == 8,
 	   "... and once the spinner stops, A's goes in too");
 	pthread_join(a.thread, NULL);
