@@ -72,6 +72,7 @@
 #include <linux/err.h>
 #include <linux/gfp.h>
 #include <linux/jiffies.h>
+#include <linux/limits.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/poll.h>
@@ -173,7 +174,7 @@ unsigned int rq_queue_destroy(struct rq_queue *q)
  * task nothing to do but sleep again.  A woken task kept from running
  * (a higher-priority task on its CPU, a throttled cgroup) so holds the
  * others back for a tick or two at most: the next wake-up after that is
- * sent, and if none comes, q->rewake sends one.
+ * sent, and if none comes, q->rewake sends them.
  *
  * *@woken is the time of that wake-up (jiffies, low bit set), or 0.  It
  * is set here and cleared, without the lock, by every blocked task as it
@@ -279,12 +280,14 @@ void rq_pass_on_write(struct rq_queue *q, bool *woken)
 }
 
 /*
- * q->rewake: a wake-up was held back a tick or two ago for a woken task
+ * q->rewake: wake-ups were held back a tick or two ago for a woken task
  * that had not looked yet, and may have been the last.  Forget the woken
- * tasks, and wake one reader if a message is listed and one writer if a
- * slot is free; each passes it on.  (On a kernel that runs timers in a
- * thread, PREEMPT_RT, this waits for that thread like any task: for as
- * long as a higher-priority task keeps its CPU, if no message comes.)
+ * tasks, and send them all: wake as many blocked readers as messages are
+ * listed, and writers as slots are free (rq_wake_up() holds back no
+ * wake-up of several).  Waking one would not do: the next in line may be
+ * kept from running too.  (On a kernel that runs timers in a thread,
+ * PREEMPT_RT, this waits for that thread like any task: for as long as
+ * a higher-priority task keeps its CPU, if no message comes.)
  */
 static void rq_rewake(struct timer_list *t)
 {
@@ -292,8 +295,8 @@ static void rq_rewake(struct timer_list *t)
 
 	WRITE_ONCE(q->readers_woken, 0);
 	WRITE_ONCE(q->writers_woken, 0);
-	rq_wake_blocked_readers(q, 1);
-	rq_wake_blocked_writers(q, 1);
+	rq_wake_blocked_readers(q, UINT_MAX);
+	rq_wake_blocked_writers(q, UINT_MAX);
 }
 
 /*

@@ -55,7 +55,7 @@ struct rq_msg {
  *	yet (jiffies, low bit set), or 0 (rq_wake_up() in queue.c)
  * @writers_woken: likewise for blocked writers
  * @rewake: a timer, armed when a wake-up is held back for a woken task
- *	that has not looked yet: a tick or two later it sends one anyway
+ *	that has not looked yet: a tick or two later it sends them anyway
  * @readq: readers wait here for @listed > 0
  * @writeq: writers wait here for @count < @capacity
  * @pollq: poll, select, epoll and io_uring's poll wait here, for either

@@ -587,6 +587,54 @@ static void test_starved_woken_reader(bool timer_starved)
 }
 
 /*
+ * Two starved readers ahead of B, three messages at once: the first wakes
+ * A1, the other two are held back; the queue's timer then wakes A2, as
+ * the next in line, and must wake B too, for a third message listed.
+ */
+static void test_two_starved_readers(void)
+{
+	int ctl = rq_open_mode(DEV, O_RDWR, RUSTQUEUE_F_PACKET);
+	struct waiter a[2], b;
+	pthread_t spinner;
+	cpu_set_t all;
+	unsigned int i;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2) {
+		skip("one CPU", "two woken readers kept from running");
+		close(ctl);
+		return;
+	}
+	sched_getaffinity(0, sizeof(all), &all);
+	for (i = 0; i < 2; i++)
+		init_waiter(&a[i], PL, rq_open_mode(DEV, O_RDONLY, BP));
+	init_waiter(&b, PL, rq_open_mode(DEV, O_RDONLY, BP));
+	place_starved(a, 2, &b, ctl, true, "two starved woken readers");
+	spinner = start_spinner();
+	spinner_settled();
+	put_msg(ctl, 'a', "... a SCHED_FIFO 50 task spins on CPU 0; a first message is written");
+	put_msg(ctl, 'b', "... a second");
+	put_msg(ctl, 'c', "... and a third");
+	ok(done_within(&b, BOUND_MS / 5, "B still sleeps beside the messages") &&
+	   !is_done(&a[0]) && !is_done(&a[1]),
+	   "... B gets a message within %d ms, while A1 and A2 still cannot run", BOUND_MS / 5);
+	stop_spinner(spinner);
+	ok(wait_done(&a[0], BOUND_MS) && wait_done(&a[1], BOUND_MS) &&
+	   wait_done(&b, BOUND_MS) && a[0].ret == LARGE && a[1].ret == LARGE &&
+	   b.ret == LARGE && a[0].buf[0] != a[1].buf[0] && a[0].buf[0] != b.buf[0] &&
+	   a[1].buf[0] != b.buf[0],
+	   "... and once the spinner stops, A1 and A2 get the other two");
+	for (i = 0; i < 2; i++) {
+		pthread_join(a[i].thread, NULL);
+		close(a[i].fd);
+	}
+	pthread_join(b.thread, NULL);
+	sched_setaffinity(0, sizeof(all), &all);
+	ioctl(ctl, RUSTQUEUE_IOC_FLUSH);
+	close(b.fd);
+	close(ctl);
+}
+
+/*
  * The same for writers: the queue full, writer A (SCHED_FIFO 10, CPU 0)
  * waits, writer B (CPU 1) behind it; a SCHED_FIFO 50 task spins on CPU 0;
  * two messages are read from CPU 1.  A is woken for the first slot and
@@ -1385,6 +1433,7 @@ int main(int argc, char **argv)
 		test_woken_reader_stalled_in_copy(true);
 		test_starved_woken_reader(false);
 		test_starved_woken_reader(true);
+		test_two_starved_readers();
 		test_starved_woken_writer();
 		test_13_3_mode_change_race();
 		test_epollexclusive(false);
