@@ -658,10 +658,25 @@ static unsigned int rq_send_group(struct rq_dev *dev, const struct rustqueue_msg
 		lens[i] = d[i].len;
 	}
 	n = i;
-	/* as write(): a message's own errors first, then a full queue */
-	if (n && !wait && !rq_has_room(q)) {
-		*err = block ? -EAGAIN : -ENOSPC;
-		return 0;
+	/*
+	 * As write(): a message's own errors first, then a full queue.  A
+	 * full queue is waited for before the messages are built: buffers
+	 * got while it is full are new ones, and the spares the reader gives
+	 * back meanwhile would be freed as these go in.  The wake-up is
+	 * passed on before the copies, which may stall.
+	 */
+	if (n && !rq_has_room(q)) {
+		if (!wait) {
+			*err = block ? -EAGAIN : -ENOSPC;
+			return 0;
+		}
+		ret = rq_wait_writable(q);
+		if (ret) {
+			*err = ret;
+			return 0;
+		}
+		*woken = true;
+		rq_pass_on_write(q, woken);
 	}
 	k = rq_get_buffers(q, lens, n, msgs, GFP_KERNEL_ACCOUNT);
 	if (k < n) {

@@ -93,8 +93,8 @@ static bool got_msgs(const struct rustqueue_msg *m, unsigned int first,
 	return true;
 }
 
-/* read everything queued with read(); whether it is messages first.. */
-static bool drain_is(int fd, unsigned int first, unsigned int n)
+/* read n messages with read(); whether they are messages first.. */
+static bool next_are(int fd, unsigned int first, unsigned int n)
 {
 	char buf[64], want[32];
 	unsigned int i;
@@ -110,6 +110,15 @@ static bool drain_is(int fd, unsigned int first, unsigned int n)
 			good = false;
 		}
 	}
+	return good;
+}
+
+/* read everything queued with read(); whether it is messages first.. */
+static bool drain_is(int fd, unsigned int first, unsigned int n)
+{
+	char buf[64];
+	bool good = next_are(fd, first, n);
+
 	if (read(fd, buf, sizeof(buf)) != -1 || errno != EAGAIN) {
 		diag("  more than %u messages queued", n);
 		good = false;
@@ -601,6 +610,66 @@ static void test_send_signal(void)
 	close(w);
 }
 
+/*
+ * A blocking send batch that finds the queue full waits for room before
+ * it reads its messages from user memory (a bad pointer then gives
+ * EFAULT once a slot frees, and queues nothing), and passes its wake-up
+ * on before that copy: if the copy stalls (a userfaultfd page), the
+ * writer blocked behind it still gets the slot.
+ */
+static void test_send_waits_first(void)
+{
+	int w = rq_open_mode(DEV, O_WRONLY, BLK), r = rq_open_mode(DEV, O_RDONLY | O_NONBLOCK, PKT);
+	struct rustqueue_msg m[16], s[1], s2[1];
+	struct job j = { .fd = w, .cmd = SEND, .m = s, .count = 1 };
+	struct job j2 = { .fd = w, .cmd = SEND, .m = s2, .count = 1 };
+	char buf[64], *page;
+	int uffd;
+
+	fill_send(m, 0, 16);
+	batch(w, SEND, m, 16, 0);
+	set_desc(s, bad_address(), 4);
+	job_start(&j);
+	ok(rq_wait_for_waiters(w, 0, 1),
+	   "a blocking SEND_BATCH into a full queue waits before it reads its message (a bad pointer)");
+	read(r, buf, sizeof(buf));
+	ok(woken_or_kick(w, &j), "a slot frees: it wakes");
+	errno = j.err;
+	is_errno(j.ret, EFAULT, "and fails with EFAULT");
+	ok(drain_is(r, 1, 15), "nothing queued: the 15 left, in order");
+
+	uffd = rq_stalling_page(&page);
+	if (uffd < 0) {
+		skip(strerror(errno), "a woken batch stalled in its copy");
+		goto out;
+	}
+	batch(w, SEND, m, 16, 0);
+	set_desc(s, page, 8);
+	set_desc(s2, "behind", 6);
+	job_start(&j);
+	rq_wait_for_waiters(w, 0, 1);
+	job_start(&j2);
+	ok(rq_wait_for_waiters(w, 0, 2),
+	   "a batch from a stalling page waits on a full queue, another writer behind it");
+	read(r, buf, sizeof(buf));
+	ok(!rq_page_faulted(uffd), "one slot frees: the first batch's copy stalls");
+	ok(woken_or_kick(w, &j2), "the writer behind it is woken meanwhile");
+	is_int(j2.ret, 1, "and sends its message into the slot");
+	rq_release_page(uffd, page);
+	read(r, buf, sizeof(buf));
+	ok(woken_or_kick(w, &j), "the stalled batch then sends when the next slot frees");
+	is_int(j.ret, 1, "(1 message)");
+	ok(next_are(r, 2, 14), "msg2..msg15 still in order");
+	is_int(read(r, buf, sizeof(buf)), 6, "then the writer's message");
+	ok(!memcmp(buf, "behind", 6), "(\"behind\")");
+	is_int(read(r, buf, sizeof(buf)), 8, "then the batch's, from the page");
+	munmap(page, sysconf(_SC_PAGESIZE));
+out:
+	ioctl(w, RUSTQUEUE_IOC_FLUSH);
+	close(r);
+	close(w);
+}
+
 /* One batch wakes as many sleepers as it has messages, or frees slots. */
 static void test_wakeups(void)
 {
@@ -838,6 +907,7 @@ int main(void)
 	test_stream();
 	test_wait_for_one();
 	test_send_signal();
+	test_send_waits_first();
 	test_wakeups();
 	test_order();
 	mod_reload_or_bail(MOD, "verbose=1");

@@ -213,7 +213,9 @@ struct rustqueue_batch {
  * there: it and the ones after it are not queued, and the count of those
  * before it is returned.  In blocking mode (RUSTQUEUE_F_BLOCK, and
  * neither O_NONBLOCK nor RUSTQUEUE_BATCH_NONBLOCK) a full queue is waited
- * for before each message, as sendmmsg() blocks per message.  A signal
+ * for before each message, as sendmmsg() blocks per message, and before
+ * the message is read from @ptr (a faulting @ptr fails once there is
+ * room).  A signal
  * pending between groups of messages also ends a batch that has sent
  * some.  Needs a file open for writing (else EBADF).  The statistics
  * count a rejection (rejected_full, rejected_size) only when the whole
