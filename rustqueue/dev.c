@@ -814,7 +814,7 @@ static long rq_recv_batch(struct file *file, struct rq_file *rf,
 	struct rustqueue_msg __user *u = u64_to_user_ptr(b->msgs);
 	struct rustqueue_msg d[RQ_BATCH_GROUP];
 	bool wait = rq_batch_may_wait(file, READ_ONCE(rf->flags), b);
-	unsigned int done = 0, n, nd;
+	unsigned int done = 0, n, nd, listed;
 	bool woken = false;
 	int ret = 0;
 
@@ -824,7 +824,17 @@ static long rq_recv_batch(struct file *file, struct rq_file *rf,
 	while (done < b->count) {
 		if (done && signal_pending(current))
 			break;
+		/*
+		 * Descriptors for the messages listed, not more: only the
+		 * first message is waited for, and none after it if none is
+		 * listed.
+		 */
+		listed = READ_ONCE(rf->dev->q.listed);
+		if (done && !listed)
+			break;
 		n = min(b->count - done, RQ_BATCH_GROUP);
+		if (listed)
+			n = min(n, listed);
 		nd = rq_get_descs(d, u + done, n);
 		if (!nd) {
 			ret = -EFAULT;
