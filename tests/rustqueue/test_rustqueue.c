@@ -235,6 +235,67 @@ static void test_efault(void)
 	munmap(map, page);
 }
 
+/*
+ * Messages of up to 128 bytes cross to and from user memory through a
+ * buffer on the stack, longer ones directly (dev.c): both sides of that
+ * line keep every byte, in whole reads and in pieces, and a copy that
+ * faults part way loses nothing.
+ */
+static void test_copy_sizes(void)
+{
+	static const size_t sizes[] = { 1, 127, 128, 129, 4096 };
+	static unsigned char msg[4096], got[4096];
+	long page = sysconf(_SC_PAGESIZE);
+	char *map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	size_t i, k, off;
+	bool whole = true, pieces = true;
+	ssize_t n;
+	int fd;
+
+	if (map == MAP_FAILED)
+		bail_out("mmap: %s", strerror(errno));
+	munmap(map + page, page);
+	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+		for (i = 0; i < sizes[k]; i++)
+			msg[i] = (unsigned char)(i * 13 + k + 1);
+		memset(got, 0, sizeof(got));
+		if (put(msg, sizes[k]) != (ssize_t)sizes[k] ||
+		    cat((char *)got, sizeof(got)) != (ssize_t)sizes[k] ||
+		    memcmp(got, msg, sizes[k]))
+			whole = false;
+		memset(got, 0, sizeof(got));
+		put(msg, sizes[k]);
+		fd = open(DEV, O_RDONLY);
+		for (off = 0; (n = read(fd, got + off, 50)) > 0; off += n)
+			;
+		close(fd);
+		if (off != sizes[k] || memcmp(got, msg, sizes[k]))
+			pieces = false;
+	}
+	ok(whole, "messages of 1, 127, 128, 129 and 4096 bytes read back whole");
+	ok(pieces, "and in 50-byte pieces");
+	is_errno(put(map + page - 60, 100), EFAULT,
+		 "a 100-byte write straddling into an unmapped page: EFAULT");
+	is_int(drain(), 0, "it enqueued nothing");
+	is_int(put(msg, 100), 100, "a 100-byte message...");
+	fd = open(DEV, O_RDONLY);
+	n = read(fd, map + page - 60, 100);
+	ok(n > 0 && n <= 60 && !memcmp(map + page - 60, msg, n),
+	   "a stream read into a buffer straddling an unmapped page: the bytes before the hole");
+	ok(n > 0 && read(fd, got, sizeof(got)) == 100 - n && !memcmp(got, msg + n, 100 - n),
+	   "the next read of that open gets the rest");
+	close(fd);
+	put(msg, 100);
+	fd = rq_open_mode(DEV, O_RDONLY, RUSTQUEUE_F_PACKET);
+	is_errno(read(fd, map + page - 60, 100), EFAULT,
+		 "a packet read straddling the hole: EFAULT");
+	ok(read(fd, got, sizeof(got)) == 100 && !memcmp(got, msg, 100),
+	   "the message stays at the head, whole");
+	close(fd);
+	munmap(map, page);
+}
+
 /* A message larger than the reader's buffer streams across reads. */
 static void test_stream_large(void)
 {
@@ -528,6 +589,7 @@ int main(void)
 	test_seed_twenty_writes();
 	test_size_boundary();
 	test_efault();
+	test_copy_sizes();
 	test_stream_large();
 	test_stream_semantics();
 	test_write_keeps_read_position();
