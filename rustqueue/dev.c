@@ -721,8 +721,9 @@ static unsigned int rq_send_group(struct rq_dev *dev, const struct rustqueue_msg
 	 * As write(): a message's own errors first, then a full queue.  A
 	 * full queue is waited for before the messages are built: buffers
 	 * got while it is full are new ones, and the spares the reader gives
-	 * back meanwhile would be freed as these go in.  The wake-up is
-	 * passed on before the copies, which may stall.
+	 * back meanwhile would be freed as these go in.  The copies may
+	 * stall before the slot is taken: q->rewake then passes the wake-up
+	 * on.
 	 */
 	if (n && !rq_has_room(q)) {
 		if (!wait) {
@@ -735,7 +736,7 @@ static unsigned int rq_send_group(struct rq_dev *dev, const struct rustqueue_msg
 			return 0;
 		}
 		*woken = true;
-		rq_pass_on_write(q, woken);
+		rq_pass_on_write_later(q);
 	}
 	k = rq_get_buffers(q, lens, n, msgs, GFP_KERNEL_ACCOUNT);
 	if (k < n) {

@@ -50,10 +50,12 @@
  * rq_pass_on_read() or rq_pass_on_write() as soon as it has taken what
  * it came for, before any user copy or further wait, or as it leaves
  * without: if what it waited for is still there, the next sleeper is
- * woken.  No message sits listed, and no slot free, while a blocked task
- * that could use it sleeps on, for longer than a clock tick or two
- * (rq_wake_up(); on PREEMPT_RT, if no further message comes, for as long
- * as q->rewake's thread is kept from its CPU: rq_rewake()).  (Pollers
+ * woken.  (A send batch woken on a full queue copies its messages in
+ * before it takes its slot: rq_pass_on_write_later().)  No message sits
+ * listed, and no slot free, while a blocked task that could use it
+ * sleeps on, for longer than a clock tick or two (rq_wake_up(); on
+ * PREEMPT_RT, if no further message comes, for as long as q->rewake's
+ * thread is kept from its CPU: rq_rewake()).  (Pollers
  * are not part of this: an EPOLLEXCLUSIVE instance woken for a message
  * it does not act on is epoll's contract.)
  * A stream-mode open file's own state (the message it holds, its end of
@@ -277,6 +279,20 @@ void rq_pass_on_write(struct rq_queue *q, bool *woken)
 		return;
 	*woken = false;
 	rq_wake_blocked_writers(q, 1);
+}
+
+/*
+ * A woken writer goes on to a user copy that may stall before it takes
+ * the slot that woke it (a send batch that waited for room before it
+ * read its messages): if it has not taken it a tick or two later,
+ * q->rewake wakes another writer for it, as for a held-back wake-up.
+ * Passing the wake-up on at once would wake, for one slot, every blocked
+ * writer that does the same, one after the other.
+ */
+void rq_pass_on_write_later(struct rq_queue *q)
+{
+	if (!timer_pending(&q->rewake))
+		mod_timer(&q->rewake, jiffies + 2);
 }
 
 /*

@@ -142,6 +142,7 @@ int rq_wait_readable(struct rq_queue *q);
 int rq_wait_writable(struct rq_queue *q);
 void rq_pass_on_read(struct rq_queue *q, bool *woken);
 void rq_pass_on_write(struct rq_queue *q, bool *woken);
+void rq_pass_on_write_later(struct rq_queue *q);
 struct rq_msg *rq_get_buffer(struct rq_queue *q, size_t len, gfp_t gfp);
 unsigned int rq_get_buffers(struct rq_queue *q, const size_t *lens,
 			    unsigned int n, struct rq_msg **msgs, gfp_t gfp);

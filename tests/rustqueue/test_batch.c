@@ -488,12 +488,14 @@ struct job {
 	long ret;
 	int err;
 	pthread_t t;
+	pid_t tid;
 };
 
 static void *job_run(void *arg)
 {
 	struct job *j = arg;
 
+	j->tid = gettid();
 	j->ret = batch(j->fd, j->cmd, j->m, j->count, 0);
 	j->err = errno;
 	return NULL;
@@ -501,7 +503,35 @@ static void *job_run(void *arg)
 
 static void job_start(struct job *j)
 {
+	j->tid = 0;
 	pthread_create(&j->t, NULL, job_run, j);
+}
+
+/*
+ * Whether J's thread sleeps in FN (its wait queue joined: the waiter
+ * counts go up before that), within 10 s.
+ */
+static bool job_sleeps_in(struct job *j, const char *fn)
+{
+	char path[64], wchan[64];
+	int i, fd;
+	ssize_t n;
+
+	for (i = 0; i < 1000; i++, sleep_ms(10)) {
+		if (!__atomic_load_n(&j->tid, __ATOMIC_ACQUIRE))
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%d/wchan", j->tid);
+		fd = open(path, O_RDONLY);
+		n = fd < 0 ? -1 : read(fd, wchan, sizeof(wchan) - 1);
+		if (fd >= 0)
+			close(fd);
+		if (n > 0) {
+			wchan[n] = 0;
+			if (!strcmp(wchan, fn))
+				return true;
+		}
+	}
+	return false;
 }
 
 /*
@@ -647,7 +677,7 @@ static void test_send_waits_first(void)
 	set_desc(s, page, 8);
 	set_desc(s2, "behind", 6);
 	job_start(&j);
-	rq_wait_for_waiters(w, 0, 1);
+	job_sleeps_in(&j, "rq_wait_writable");	/* first in line */
 	job_start(&j2);
 	ok(rq_wait_for_waiters(w, 0, 2),
 	   "a batch from a stalling page waits on a full queue, another writer behind it");

@@ -235,11 +235,21 @@ static void test_efault(void)
 	munmap(map, page);
 }
 
+/* whether got[len..] (up to 4096) still holds 0xa5 */
+static bool untouched(const unsigned char *got, size_t len)
+{
+	for (; len < 4096; len++)
+		if (got[len] != 0xa5)
+			return false;
+	return true;
+}
+
 /*
- * Messages of up to 128 bytes cross to and from user memory through a
+ * Copies of up to 128 bytes cross to and from user memory through a
  * buffer on the stack, longer ones directly (dev.c): both sides of that
- * line keep every byte, in whole reads and in pieces, and a copy that
- * faults part way loses nothing.
+ * line keep every byte, in whole reads and in pieces of 50 and 200
+ * bytes (a stream read at an offset), write nothing past the message,
+ * and a copy that faults part way loses nothing.
  */
 static void test_copy_sizes(void)
 {
@@ -248,7 +258,8 @@ static void test_copy_sizes(void)
 	long page = sysconf(_SC_PAGESIZE);
 	char *map = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	size_t i, k, off;
+	static const size_t piece[] = { 50, 200 };
+	size_t i, k, p, off;
 	bool whole = true, pieces = true;
 	ssize_t n;
 	int fd;
@@ -259,22 +270,25 @@ static void test_copy_sizes(void)
 	for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 		for (i = 0; i < sizes[k]; i++)
 			msg[i] = (unsigned char)(i * 13 + k + 1);
-		memset(got, 0, sizeof(got));
+		memset(got, 0xa5, sizeof(got));
 		if (put(msg, sizes[k]) != (ssize_t)sizes[k] ||
 		    cat((char *)got, sizeof(got)) != (ssize_t)sizes[k] ||
-		    memcmp(got, msg, sizes[k]))
+		    memcmp(got, msg, sizes[k]) || !untouched(got, sizes[k]))
 			whole = false;
-		memset(got, 0, sizeof(got));
-		put(msg, sizes[k]);
-		fd = open(DEV, O_RDONLY);
-		for (off = 0; (n = read(fd, got + off, 50)) > 0; off += n)
-			;
-		close(fd);
-		if (off != sizes[k] || memcmp(got, msg, sizes[k]))
-			pieces = false;
+		for (p = 0; p < 2; p++) {
+			memset(got, 0xa5, sizeof(got));
+			put(msg, sizes[k]);
+			fd = open(DEV, O_RDONLY);
+			for (off = 0; (n = read(fd, got + off, piece[p])) > 0; off += n)
+				;
+			close(fd);
+			if (off != sizes[k] || memcmp(got, msg, sizes[k]) ||
+			    !untouched(got, sizes[k]))
+				pieces = false;
+		}
 	}
-	ok(whole, "messages of 1, 127, 128, 129 and 4096 bytes read back whole");
-	ok(pieces, "and in 50-byte pieces");
+	ok(whole, "messages of 1, 127, 128, 129 and 4096 bytes read back whole, nothing past them written");
+	ok(pieces, "and in 50- and 200-byte pieces");
 	is_errno(put(map + page - 60, 100), EFAULT,
 		 "a 100-byte write straddling into an unmapped page: EFAULT");
 	is_int(drain(), 0, "it enqueued nothing");

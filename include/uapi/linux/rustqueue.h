@@ -213,9 +213,11 @@ struct rustqueue_batch {
  * there: it and the ones after it are not queued, and the count of those
  * before it is returned.  In blocking mode (RUSTQUEUE_F_BLOCK, and
  * neither O_NONBLOCK nor RUSTQUEUE_BATCH_NONBLOCK) a full queue is waited
- * for before each message, as sendmmsg() blocks per message, and before
- * the message is read from @ptr (a faulting @ptr fails once there is
- * room).  A signal
+ * for before each message, as sendmmsg() blocks per message.  Unlike
+ * write(), which reads its message before it waits, a batch that finds
+ * the queue full waits for a free slot before it reads its next messages
+ * (up to 16) from user memory: a faulting @ptr fails only once there is
+ * room (or the wait ends in EINTR).  A signal
  * pending between groups of messages also ends a batch that has sent
  * some.  Needs a file open for writing (else EBADF).  The statistics
  * count a rejection (rejected_full, rejected_size) only when the whole
