@@ -698,7 +698,7 @@ static unsigned int rq_send_group(struct rq_dev *dev, const struct rustqueue_msg
 	struct rq_queue *q = &dev->q;
 	struct rq_msg *msgs[RQ_BATCH_GROUP];
 	size_t lens[RQ_BATCH_GROUP];
-	unsigned int i, sent = 0, count, k;
+	unsigned int i, sent = 0, resv = 0, count, k;
 	int ret;
 
 	for (i = 0; i < n; i++) {
@@ -721,22 +721,25 @@ static unsigned int rq_send_group(struct rq_dev *dev, const struct rustqueue_msg
 	 * As write(): a message's own errors first, then a full queue.  A
 	 * full queue is waited for before the messages are built: buffers
 	 * got while it is full are new ones, and the spares the reader gives
-	 * back meanwhile would be freed as these go in.  The copies may
-	 * stall before the slot is taken: q->rewake then passes the wake-up
-	 * on.
+	 * back meanwhile would be freed as these go in.  Woken, it reserves
+	 * the slots it found before its copies, which may stall, and passes
+	 * the wake-up on at once for any room left.
 	 */
 	if (n && !rq_has_room(q)) {
 		if (!wait) {
 			*err = block ? -EAGAIN : -ENOSPC;
 			return 0;
 		}
-		ret = rq_wait_writable(q);
-		if (ret) {
-			*err = ret;
-			return 0;
-		}
-		*woken = true;
-		rq_pass_on_write_later(q);
+		do {
+			ret = rq_wait_writable(q);
+			if (ret) {
+				*err = ret;
+				return 0;
+			}
+			*woken = true;
+			resv = rq_reserve(q, n);
+		} while (!resv);
+		rq_pass_on_write(q, woken);
 	}
 	k = rq_get_buffers(q, lens, n, msgs, GFP_KERNEL_ACCOUNT);
 	if (k < n) {
@@ -753,6 +756,13 @@ static unsigned int rq_send_group(struct rq_dev *dev, const struct rustqueue_msg
 	rq_free_msgs(msgs + i, n - i);
 	n = i;
 
+	if (resv) {
+		sent = min(n, resv);
+		count = rq_enqueue_reserved(q, msgs, sent, resv);
+		if (sent)
+			rq_log(dev, "enqueued %u messages (%u in queue)\n",
+			       sent, count);
+	}
 	while (sent < n) {
 		k = rq_enqueue_batch(q, msgs + sent, n - sent, &count);
 		if (k)

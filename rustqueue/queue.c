@@ -12,8 +12,9 @@
  * build the message first and link it in with rq_enqueue(); readers
  * unlink with rq_take() and copy afterwards.
  *
- * q->count counts slots: messages on the list plus messages a reader has
- * taken but not yet released.  A reader releases its slot with
+ * q->count counts slots: messages on the list, plus messages a reader has
+ * taken but not yet released, plus slots a writer reserved for messages
+ * it has yet to build (rq_reserve()).  A reader releases its slot with
  * rq_release() only once its copy succeeded; if the copy faults,
  * rq_untake() puts the message back at the head, without the queue ever
  * exceeding its capacity.
@@ -26,7 +27,9 @@
  * holds more than capacity buffers; they stay charged to the cgroup that
  * allocated them, and flush, resize and unload free them.  (A buffer a
  * writer holds while it copies or waits is the writer's, as a freshly
- * allocated one would be.)
+ * allocated one would be.  A reserved slot holds no buffer: while it is
+ * not filled, count + nspare may exceed the capacity by it, and the
+ * spares are trimmed back as it is filled.)
  *
  * Wake-ups: blocked readers sleep exclusively on q->readq and blocked
  * writers on q->writeq.  An enqueued message wakes one blocked reader,
@@ -50,8 +53,8 @@
  * rq_pass_on_read() or rq_pass_on_write() as soon as it has taken what
  * it came for, before any user copy or further wait, or as it leaves
  * without: if what it waited for is still there, the next sleeper is
- * woken.  (A send batch woken on a full queue copies its messages in
- * before it takes its slot: rq_pass_on_write_later().)  No message sits
+ * woken.  (A send batch woken on a full queue reserves its slots before
+ * it copies its messages in: rq_reserve().)  No message sits
  * listed, and no slot free, while a blocked task that could use it
  * sleeps on, for longer than a clock tick or two (rq_wake_up(); on
  * PREEMPT_RT, if no further message comes, for as long as q->rewake's
@@ -279,20 +282,6 @@ void rq_pass_on_write(struct rq_queue *q, bool *woken)
 		return;
 	*woken = false;
 	rq_wake_blocked_writers(q, 1);
-}
-
-/*
- * A woken writer goes on to a user copy that may stall before it takes
- * the slot that woke it (a send batch that waited for room before it
- * read its messages): if it has not taken it a tick or two later,
- * q->rewake wakes another writer for it, as for a held-back wake-up.
- * Passing the wake-up on at once would wake, for one slot, every blocked
- * writer that does the same, one after the other.
- */
-void rq_pass_on_write_later(struct rq_queue *q)
-{
-	if (!timer_pending(&q->rewake))
-		mod_timer(&q->rewake, jiffies + 2);
 }
 
 /*
@@ -526,6 +515,56 @@ unsigned int rq_enqueue_batch(struct rq_queue *q, struct rq_msg **msgs,
 		rq_msg_free(msg);
 	rq_wake_readers(q, n);
 	return n;
+}
+
+/*
+ * Reserve up to @n free slots for messages still to be built: how many,
+ * 0 if the queue is full.  A send batch woken on a full queue takes the
+ * slots that woke it this way before it copies its messages in (a copy
+ * that may stall), as a reader takes its message before it copies it
+ * out.  Reserved slots count as used until rq_enqueue_reserved().  They
+ * hold no buffer: the spares stay for the reserver to take.
+ */
+unsigned int rq_reserve(struct rq_queue *q, unsigned int n)
+{
+	spin_lock(&q->lock);
+	n = min(n, q->capacity - q->count);
+	WRITE_ONCE(q->count, q->count + n);
+	spin_unlock(&q->lock);
+	return n;
+}
+
+/*
+ * Link @msgs[0..@n) in, in order, into @n of the @reserved slots
+ * rq_reserve() gave (@n <= @reserved), and give back the others, under
+ * one lock; wake as many readers, and writers.  Returns the count after.
+ */
+unsigned int rq_enqueue_reserved(struct rq_queue *q, struct rq_msg **msgs,
+				 unsigned int n, unsigned int reserved)
+{
+	struct rq_msg *msg, *tmp;
+	unsigned int i, count;
+	LIST_HEAD(drop);
+
+	spin_lock(&q->lock);
+	for (i = 0; i < n; i++) {
+		list_add_tail(&msgs[i]->node, &q->msgs);
+		q->bytes += msgs[i]->len;
+	}
+	count = q->count - (reserved - n);
+	WRITE_ONCE(q->count, count);
+	WRITE_ONCE(q->listed, q->listed + n);
+	q->enqueued += n;
+	if (n && count > q->high_watermark)
+		q->high_watermark = count;
+	while ((msg = rq_trim_spare(q)))
+		list_add(&msg->node, &drop);
+	spin_unlock(&q->lock);
+	list_for_each_entry_safe(msg, tmp, &drop, node)
+		rq_msg_free(msg);
+	rq_wake_readers(q, n);
+	rq_wake_writers(q, reserved - n);
+	return count;
 }
 
 /*

@@ -37,9 +37,11 @@ struct rq_msg {
  * @msgs: the messages, oldest first
  * @spare: buffers kept for reuse
  * @nspare: buffers on @spare
- * @count: slots used: messages listed, plus taken ones not yet released
+ * @count: slots used: messages listed, plus taken ones not yet released,
+ *	plus reserved ones not yet filled
  * @listed: messages on @msgs
- * @capacity: most slots; count + nspare never exceeds it
+ * @capacity: most slots; count + nspare never exceeds it, but for
+ *	reserved slots (which hold no buffer) until they are filled
  * @max_msg_size: longest message accepted, in bytes
  * @bytes: bytes in the used slots
  * @enqueued: messages ever enqueued
@@ -142,7 +144,6 @@ int rq_wait_readable(struct rq_queue *q);
 int rq_wait_writable(struct rq_queue *q);
 void rq_pass_on_read(struct rq_queue *q, bool *woken);
 void rq_pass_on_write(struct rq_queue *q, bool *woken);
-void rq_pass_on_write_later(struct rq_queue *q);
 struct rq_msg *rq_get_buffer(struct rq_queue *q, size_t len, gfp_t gfp);
 unsigned int rq_get_buffers(struct rq_queue *q, const size_t *lens,
 			    unsigned int n, struct rq_msg **msgs, gfp_t gfp);
@@ -150,6 +151,9 @@ void rq_free_msgs(struct rq_msg **msgs, unsigned int n);
 unsigned int rq_enqueue(struct rq_queue *q, struct rq_msg *msg);
 unsigned int rq_enqueue_batch(struct rq_queue *q, struct rq_msg **msgs,
 			      unsigned int n, unsigned int *count);
+unsigned int rq_reserve(struct rq_queue *q, unsigned int n);
+unsigned int rq_enqueue_reserved(struct rq_queue *q, struct rq_msg **msgs,
+				 unsigned int n, unsigned int reserved);
 int rq_take_batch(struct rq_queue *q, const size_t *room, unsigned int n,
 		  struct rq_msg **msgs);
 void rq_untake_batch(struct rq_queue *q, struct rq_msg **msgs, unsigned int n);

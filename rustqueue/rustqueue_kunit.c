@@ -769,6 +769,72 @@ static void rq_test_batch_take(struct kunit *test)
 	KUNIT_EXPECT_LE(test, q->nspare, RQT_CAP);
 }
 
+/*
+ * Reserved slots count as used until filled: a reservation takes no more
+ * than is free, another writer finds the queue full meanwhile, and
+ * rq_enqueue_reserved() links what was built in order and gives back
+ * the rest; spares left beyond the capacity meanwhile are trimmed then.
+ */
+static void rq_test_reserve(struct kunit *test)
+{
+	struct rq_queue *q = test->priv;
+	struct rq_msg *msgs[RQT_CAP], *msg;
+	size_t lens[2] = { 10, 10 };
+	unsigned int i;
+
+	/* a reader took and gave back two: two spares, the queue empty */
+	rqt_put(test, q, 10, 0);
+	rqt_put(test, q, 10, 1);
+	rq_release(q, rqt_take(test, q, SIZE_MAX), true);
+	rq_release(q, rqt_take(test, q, SIZE_MAX), true);
+	KUNIT_EXPECT_EQ(test, q->count, 0);
+	KUNIT_EXPECT_EQ(test, q->nspare, 2);
+
+	KUNIT_EXPECT_EQ(test, rq_reserve(q, 3), 3);
+	KUNIT_EXPECT_EQ(test, rq_reserve(q, 3), 1);
+	KUNIT_EXPECT_EQ(test, rq_reserve(q, 1), 0);
+	KUNIT_EXPECT_EQ(test, q->count, RQT_CAP);
+	KUNIT_EXPECT_FALSE(test, rq_has_room(q));
+	msg = rq_get_buffer(q, 10, GFP_KERNEL_ACCOUNT);
+	KUNIT_ASSERT_NOT_NULL(test, msg);
+	KUNIT_EXPECT_EQ(test, rq_enqueue(q, msg), 0);	/* full meanwhile */
+	rq_msg_free(msg);
+
+	/* the reservation of 3: two filled, one given back */
+	KUNIT_ASSERT_EQ(test, rq_get_buffers(q, lens, 2, msgs,
+					     GFP_KERNEL_ACCOUNT), 2);
+	KUNIT_EXPECT_EQ(test, q->nspare, 0);
+	msgs[0]->data[0] = 100;
+	msgs[1]->data[0] = 101;
+	KUNIT_EXPECT_EQ(test, rq_enqueue_reserved(q, msgs, 2, 3), RQT_CAP - 1);
+	KUNIT_EXPECT_EQ(test, q->listed, 2);
+	KUNIT_EXPECT_EQ(test, q->enqueued, 4);
+	KUNIT_EXPECT_EQ(test, q->high_watermark, RQT_CAP - 1);
+	/* the reservation of 1, given back unfilled */
+	KUNIT_EXPECT_EQ(test, rq_enqueue_reserved(q, msgs, 0, 1), 2);
+	KUNIT_EXPECT_TRUE(test, rq_has_room(q));
+	msg = rqt_take(test, q, SIZE_MAX);
+	KUNIT_EXPECT_EQ(test, msg->data[0], 100);
+	rq_release(q, msg, true);
+	msg = rqt_take(test, q, SIZE_MAX);
+	KUNIT_EXPECT_EQ(test, msg->data[0], 101);
+	rq_release(q, msg, true);
+	KUNIT_EXPECT_EQ(test, q->count, 0);
+	KUNIT_EXPECT_EQ(test, q->bytes, 0);
+	KUNIT_EXPECT_EQ(test, q->nspare, 2);
+
+	/* filled with new buffers: the spares beyond the capacity go */
+	KUNIT_EXPECT_EQ(test, rq_reserve(q, RQT_CAP), RQT_CAP);
+	for (i = 0; i < RQT_CAP; i++) {
+		msgs[i] = rq_msg_alloc(10, GFP_KERNEL_ACCOUNT);
+		KUNIT_ASSERT_NOT_NULL(test, msgs[i]);
+	}
+	KUNIT_EXPECT_EQ(test, rq_enqueue_reserved(q, msgs, RQT_CAP, RQT_CAP),
+			RQT_CAP);
+	KUNIT_EXPECT_EQ(test, q->nspare, 0);
+	KUNIT_EXPECT_EQ(test, q->listed, RQT_CAP);
+}
+
 static struct kunit_case rq_test_cases[] = {
 	KUNIT_CASE(rq_test_alloc_layout),
 	KUNIT_CASE(rq_test_fifo_order),
@@ -787,6 +853,7 @@ static struct kunit_case rq_test_cases[] = {
 	KUNIT_CASE(rq_test_pass_on),
 	KUNIT_CASE(rq_test_batch_enqueue),
 	KUNIT_CASE(rq_test_batch_take),
+	KUNIT_CASE(rq_test_reserve),
 	{}
 };
 

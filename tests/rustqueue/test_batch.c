@@ -488,14 +488,14 @@ struct job {
 	long ret;
 	int err;
 	pthread_t t;
-	pid_t tid;
+	pid_t tid;	/* set by the thread: read with __atomic_load_n() */
 };
 
 static void *job_run(void *arg)
 {
 	struct job *j = arg;
 
-	j->tid = gettid();
+	__atomic_store_n(&j->tid, gettid(), __ATOMIC_RELEASE);
 	j->ret = batch(j->fd, j->cmd, j->m, j->count, 0);
 	j->err = errno;
 	return NULL;
@@ -643,9 +643,10 @@ static void test_send_signal(void)
 /*
  * A blocking send batch that finds the queue full waits for room before
  * it reads its messages from user memory (a bad pointer then gives
- * EFAULT once a slot frees, and queues nothing), and passes its wake-up
- * on before that copy: if the copy stalls (a userfaultfd page), the
- * writer blocked behind it still gets the slot.
+ * EFAULT once a slot frees, and queues nothing).  Woken, it reserves
+ * the slot before that copy: if the copy stalls (a userfaultfd page), the
+ * slot stays its own, and the next slot to free goes to the writer
+ * blocked behind it.
  */
 static void test_send_waits_first(void)
 {
@@ -677,18 +678,20 @@ static void test_send_waits_first(void)
 	set_desc(s, page, 8);
 	set_desc(s2, "behind", 6);
 	job_start(&j);
-	job_sleeps_in(&j, "rq_wait_writable");	/* first in line */
+	ok(job_sleeps_in(&j, "rq_wait_writable"),
+	   "a batch from a stalling page sleeps on a full queue (its wchan: rq_wait_writable)");
 	job_start(&j2);
-	ok(rq_wait_for_waiters(w, 0, 2),
-	   "a batch from a stalling page waits on a full queue, another writer behind it");
+	ok(rq_wait_for_waiters(w, 0, 2), "another writer sleeps behind it");
 	read(r, buf, sizeof(buf));
 	ok(!rq_page_faulted(uffd), "one slot frees: the first batch's copy stalls");
-	ok(woken_or_kick(w, &j2), "the writer behind it is woken meanwhile");
-	is_int(j2.ret, 1, "and sends its message into the slot");
-	rq_release_page(uffd, page);
+	ok(rq_wait_for_waiters(w, 0, 1) && rq_info(w).count == 16,
+	   "the slot is reserved for it (count 16), the writer behind it still sleeps");
 	read(r, buf, sizeof(buf));
-	ok(woken_or_kick(w, &j), "the stalled batch then sends when the next slot frees");
-	is_int(j.ret, 1, "(1 message)");
+	ok(woken_or_kick(w, &j2), "the next slot to free wakes the writer behind it");
+	is_int(j2.ret, 1, "which sends its message");
+	rq_release_page(uffd, page);
+	ok(woken_or_kick(w, &j), "the stalled batch then goes on, not waiting again");
+	is_int(j.ret, 1, "and sends into its slot");
 	ok(next_are(r, 2, 14), "msg2..msg15 still in order");
 	is_int(read(r, buf, sizeof(buf)), 6, "then the writer's message");
 	ok(!memcmp(buf, "behind", 6), "(\"behind\")");

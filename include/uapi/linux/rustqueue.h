@@ -91,7 +91,8 @@ half-read message; to wait for batches with poll, use packet mode.
 
 /**
  * struct rustqueue_info - a queue's state and statistics
- * @count: messages in the queue (including those being copied out)
+ * @count: messages in the queue (including those being copied out, and
+ *	slots a woken send batch reserved for the messages it is copying in)
  * @capacity: the most messages the queue holds
  * @max_msg_size: the largest message accepted, in bytes
  * @flags: the calling open file's mode (RUSTQUEUE_F_*)
