@@ -722,8 +722,9 @@ static unsigned int rq_send_group(struct rq_dev *dev, const struct rustqueue_msg
 	 * full queue is waited for before the messages are built: buffers
 	 * got while it is full are new ones, and the spares the reader gives
 	 * back meanwhile would be freed as these go in.  Woken, it reserves
-	 * the slots it found before its copies, which may stall, and passes
-	 * the wake-up on at once for any room left.
+	 * the slot that woke it before its copies, which may stall (one: a
+	 * stalled copy holds no more than a stalled reader's does), and
+	 * passes the wake-up on at once for any room left.
 	 */
 	if (n && !rq_has_room(q)) {
 		if (!wait) {
@@ -737,7 +738,7 @@ static unsigned int rq_send_group(struct rq_dev *dev, const struct rustqueue_msg
 				return 0;
 			}
 			*woken = true;
-			resv = rq_reserve(q, n);
+			resv = rq_reserve(q, 1);
 		} while (!resv);
 		rq_pass_on_write(q, woken);
 	}

@@ -520,16 +520,19 @@ unsigned int rq_enqueue_batch(struct rq_queue *q, struct rq_msg **msgs,
 /*
  * Reserve up to @n free slots for messages still to be built: how many,
  * 0 if the queue is full.  A send batch woken on a full queue takes the
- * slots that woke it this way before it copies its messages in (a copy
+ * slot that woke it this way before it copies its messages in (a copy
  * that may stall), as a reader takes its message before it copies it
- * out.  Reserved slots count as used until rq_enqueue_reserved().  They
- * hold no buffer: the spares stay for the reserver to take.
+ * out.  Reserved slots count as used (and in the high watermark) until
+ * rq_enqueue_reserved().  They hold no buffer; the reserver gets its
+ * buffers as any writer does.
  */
 unsigned int rq_reserve(struct rq_queue *q, unsigned int n)
 {
 	spin_lock(&q->lock);
 	n = min(n, q->capacity - q->count);
 	WRITE_ONCE(q->count, q->count + n);
+	if (q->count > q->high_watermark)
+		q->high_watermark = q->count;
 	spin_unlock(&q->lock);
 	return n;
 }
@@ -555,8 +558,6 @@ unsigned int rq_enqueue_reserved(struct rq_queue *q, struct rq_msg **msgs,
 	WRITE_ONCE(q->count, count);
 	WRITE_ONCE(q->listed, q->listed + n);
 	q->enqueued += n;
-	if (n && count > q->high_watermark)
-		q->high_watermark = count;
 	while ((msg = rq_trim_spare(q)))
 		list_add(&msg->node, &drop);
 	spin_unlock(&q->lock);

@@ -202,6 +202,7 @@ static void rq_test_take_holds_slot(struct kunit *test)
 	msg = rqt_take(test, q, SIZE_MAX);
 	KUNIT_EXPECT_EQ(test, q->listed, RQT_CAP - 1);
 	KUNIT_EXPECT_EQ(test, q->count, RQT_CAP);
+	KUNIT_EXPECT_EQ(test, q->high_watermark, RQT_CAP);
 	KUNIT_EXPECT_FALSE(test, rq_has_room(q));
 
 	extra = rqt_msg(test, q, 8, 50);
@@ -770,8 +771,9 @@ static void rq_test_batch_take(struct kunit *test)
 }
 
 /*
- * Reserved slots count as used until filled: a reservation takes no more
- * than is free, another writer finds the queue full meanwhile, and
+ * Reserved slots count as used until filled (in the high watermark too):
+ * a reservation takes no more than is free, another writer finds the
+ * queue full meanwhile, and
  * rq_enqueue_reserved() links what was built in order and gives back
  * the rest; spares left beyond the capacity meanwhile are trimmed then.
  */
@@ -794,6 +796,7 @@ static void rq_test_reserve(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rq_reserve(q, 3), 1);
 	KUNIT_EXPECT_EQ(test, rq_reserve(q, 1), 0);
 	KUNIT_EXPECT_EQ(test, q->count, RQT_CAP);
+	KUNIT_EXPECT_EQ(test, q->high_watermark, RQT_CAP);
 	KUNIT_EXPECT_FALSE(test, rq_has_room(q));
 	msg = rq_get_buffer(q, 10, GFP_KERNEL_ACCOUNT);
 	KUNIT_ASSERT_NOT_NULL(test, msg);
@@ -809,7 +812,6 @@ static void rq_test_reserve(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, rq_enqueue_reserved(q, msgs, 2, 3), RQT_CAP - 1);
 	KUNIT_EXPECT_EQ(test, q->listed, 2);
 	KUNIT_EXPECT_EQ(test, q->enqueued, 4);
-	KUNIT_EXPECT_EQ(test, q->high_watermark, RQT_CAP - 1);
 	/* the reservation of 1, given back unfilled */
 	KUNIT_EXPECT_EQ(test, rq_enqueue_reserved(q, msgs, 0, 1), 2);
 	KUNIT_EXPECT_TRUE(test, rq_has_room(q));
