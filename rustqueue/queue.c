@@ -53,9 +53,9 @@
  * rq_pass_on_read() or rq_pass_on_write() as soon as it has taken what
  * it came for, before any user copy or further wait, or as it leaves
  * without: if what it waited for is still there, the next sleeper is
- * woken.  (A send batch woken on a full queue reserves its slots before
- * it copies its messages in: rq_reserve().)  No message sits
- * listed, and no slot free, while a blocked task that could use it
+ * woken.  (A send batch woken on a full queue takes the slot that woke
+ * it with rq_reserve() before it copies its messages in.)  No message
+ * sits listed, and no slot free, while a blocked task that could use it
  * sleeps on, for longer than a clock tick or two (rq_wake_up(); on
  * PREEMPT_RT, if no further message comes, for as long as q->rewake's
  * thread is kept from its CPU: rq_rewake()).  (Pollers
