@@ -211,15 +211,15 @@ static bool rq_may_wait(struct kiocb *iocb, unsigned int flags)
 }
 
 /*
- * User copies of small messages go through a buffer on the stack.  The
+ * User copies of up to 128 bytes go through a buffer on the stack.  The
  * hardened usercopy check (CONFIG_HARDENED_USERCOPY, on in distribution
  * kernels) then checks a stack object, a few instructions, where the
- * message's own slab object costs it a slab lookup on every copy: about
- * 100 instructions, a tenth of what a 16-byte message costs in a batch
- * (README, Performance).  Up to 128 bytes the extra memcpy() costs less
- * than that.  It stays within both buffers: @len never exceeds the
- * bounce buffer here, nor the message's (rq_msg_alloc() made it at least
- * msg->len long).
+ * message's own slab object costs it a slab lookup on every copy (about
+ * 185 instructions in the 6.12 guest): a 16-byte copy costs about 90
+ * fewer this way, the extra memcpy() included; at 256 bytes the memcpy()
+ * takes back what the check saves (README, Performance).  The memcpy()
+ * stays within both buffers: @len never exceeds the bounce buffer here,
+ * nor the message's (rq_msg_alloc() made it at least msg->len long).
  */
 #define RQ_BOUNCE	128
 
