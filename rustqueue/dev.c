@@ -289,7 +289,12 @@ static ssize_t rq_write_iter(struct kiocb *iocb, struct iov_iter *from)
 		return rq_reject(dev, -ENOSPC);
 	if (len > q->max_msg_size)
 		return rq_reject(dev, -EINVAL);
-	if (!rq_may_wait(iocb, flags) && !rq_has_room(q))
+	/*
+	 * In blocking mode, a write that may not wait: EAGAIN.  (In
+	 * non-blocking mode, a queue that filled since the check above
+	 * gives ENOSPC, from the enqueue below.)
+	 */
+	if (wait && !rq_may_wait(iocb, flags) && !rq_has_room(q))
 		return -EAGAIN;
 
 	/* without direct reclaim under IOCB_NOWAIT: EAGAIN, try again */

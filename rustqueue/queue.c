@@ -154,7 +154,12 @@ void rq_queue_init(struct rq_queue *q, unsigned int capacity,
 	init_waitqueue_head(&q->readq);
 	init_waitqueue_head(&q->writeq);
 	init_waitqueue_head(&q->pollq);
-	timer_setup(&q->rewake, rq_rewake, 0);
+	/*
+	 * Pinned: q->rewake runs on the CPU that armed it.  Unpinned, an
+	 * idle CPU's timers may be run by a busy one, on PREEMPT_RT in that
+	 * CPU's timer thread: the one a spinning task may keep from running.
+	 */
+	timer_setup(&q->rewake, rq_rewake, TIMER_PINNED);
 }
 
 /*
