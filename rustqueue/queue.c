@@ -459,6 +459,27 @@ static struct rq_msg *rq_trim_spare(struct rq_queue *q)
 	return msg;
 }
 
+/*
+ * Link @msgs[0..@n) in at the tail, in order, into slots q->count already
+ * counts, and move to @drop the spares count + nspare no longer leaves
+ * room for (the caller frees them, without the lock); q->lock held.
+ */
+static void rq_link_locked(struct rq_queue *q, struct rq_msg **msgs,
+			   unsigned int n, struct list_head *drop)
+{
+	struct rq_msg *msg;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		list_add_tail(&msgs[i]->node, &q->msgs);
+		q->bytes += msgs[i]->len;
+	}
+	WRITE_ONCE(q->listed, q->listed + n);
+	q->enqueued += n;
+	while ((msg = rq_trim_spare(q)))
+		list_add(&msg->node, drop);
+}
+
 /* Link @msg in at the tail if there is room: the new count, or 0 if full. */
 unsigned int rq_enqueue(struct rq_queue *q, struct rq_msg *msg)
 {
@@ -496,23 +517,15 @@ unsigned int rq_enqueue_batch(struct rq_queue *q, struct rq_msg **msgs,
 {
 	struct rq_msg *msg, *tmp;
 	LIST_HEAD(drop);
-	unsigned int i;
 
 	spin_lock(&q->lock);
 	/* a resize never takes the capacity below the count */
 	n = min(n, q->capacity - q->count);
-	for (i = 0; i < n; i++) {
-		list_add_tail(&msgs[i]->node, &q->msgs);
-		q->bytes += msgs[i]->len;
-	}
 	if (n) {
 		WRITE_ONCE(q->count, q->count + n);
-		WRITE_ONCE(q->listed, q->listed + n);
-		q->enqueued += n;
 		if (q->count > q->high_watermark)
 			q->high_watermark = q->count;
-		while ((msg = rq_trim_spare(q)))
-			list_add(&msg->node, &drop);
+		rq_link_locked(q, msgs, n, &drop);
 	}
 	*count = q->count;
 	spin_unlock(&q->lock);
@@ -551,20 +564,13 @@ unsigned int rq_enqueue_reserved(struct rq_queue *q, struct rq_msg **msgs,
 				 unsigned int n, unsigned int reserved)
 {
 	struct rq_msg *msg, *tmp;
-	unsigned int i, count;
+	unsigned int count;
 	LIST_HEAD(drop);
 
 	spin_lock(&q->lock);
-	for (i = 0; i < n; i++) {
-		list_add_tail(&msgs[i]->node, &q->msgs);
-		q->bytes += msgs[i]->len;
-	}
 	count = q->count - (reserved - n);
 	WRITE_ONCE(q->count, count);
-	WRITE_ONCE(q->listed, q->listed + n);
-	q->enqueued += n;
-	while ((msg = rq_trim_spare(q)))
-		list_add(&msg->node, &drop);
+	rq_link_locked(q, msgs, n, &drop);
 	spin_unlock(&q->lock);
 	list_for_each_entry_safe(msg, tmp, &drop, node)
 		rq_msg_free(msg);
